@@ -1,0 +1,467 @@
+"""Pages of runs -> one typed table, then a typed pandas DataFrame.
+
+The fast path hands page bytes to pyarrow's JSON reader, about 10,000 runs at
+a time, so no run ever becomes a Python dict. A batch the reader cannot take
+(a proxy object with nested braces, a field whose type changes between runs,
+a bad value) goes through the checking path instead, which decodes the pages,
+checks every run against :mod:`runlytics.schema` and either builds the same
+table or raises a :class:`~runlytics.errors.SchemaError` naming the run id,
+the field and the value. Both paths end in :func:`_finish`, so they agree.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from .errors import SchemaError
+from .schema import COLUMNS, FAILURE_ENTRY, SCRIPT_RUN, Column, arrow_schema, column
+
+__all__ = [
+    "BATCH_RUNS",
+    "UnknownValueWarning",
+    "empty_frame",
+    "frame_from_table",
+    "runs_frame",
+    "runs_table",
+]
+
+BATCH_RUNS = 10_000
+_BATCH_BYTES = 10 * 1024 * 1024  # about 10,000 runs of ~1 KB
+# proxy_location is a string or an object; the JSON reader needs one type per
+# column, so object values are read under this key instead (see _read_fast).
+_PROXY_OBJECT_KEY = "proxy_location\x00object"
+
+_API = tuple(c for c in COLUMNS if not c.derived)
+_API_NAMES = frozenset(c.name for c in _API)
+_JSON_FIELDS = tuple(c.name for c in _API if c.kind == "json")
+_RAW_TYPES = {"int": pa.int64(), "bool": pa.bool_(), "failures": pa.list_(FAILURE_ENTRY),
+              "script": SCRIPT_RUN}
+
+
+def _raw_type(col: Column) -> pa.DataType:
+    return _RAW_TYPES.get(col.kind, pa.string())
+
+
+# What both paths produce before _finish: timestamps and categories still as
+# strings, JSON objects as canonical JSON text, proxy objects as label + detail.
+_RAW_SCHEMA = pa.schema([pa.field(c.name, _raw_type(c)) for c in _API]
+                        + [pa.field("proxy_location_detail", pa.string()),
+                           pa.field("extra_fields", pa.string())])
+_PROXY_RENAMES = tuple(
+    (f'"proxy_location"{sep}{{'.encode(), f'"proxy_location\\u0000object"{sep}{{'.encode())
+    for sep in (":", ": ")  # compact, and Python's default; other spacing: checking path
+)
+
+
+class UnknownValueWarning(UserWarning):
+    """A categorical column holds values this version of runlytics does not know."""
+
+
+def runs_frame(pages: Iterable[bytes | bytearray | Sequence[dict[str, Any]]]) -> pd.DataFrame:
+    """Build the typed runs DataFrame from pages of runs.
+
+    Args:
+        pages: each page is the raw body of a ``GET /v1/workflows/runs`` answer
+            (bytes of a JSON array) or an already decoded list of run dicts.
+
+    Returns:
+        One row per run, in page order, with the columns and dtypes of
+        :mod:`runlytics.schema` (an empty frame with all of them for no runs).
+
+    Raises:
+        SchemaError: a page is not a JSON array of objects, or a run lacks a
+            required field or holds a value of the wrong type.
+
+    Example:
+        >>> runs_frame([b'[]']).shape[1] == len(COLUMNS)
+        True
+    """
+    return frame_from_table(runs_table(pages))
+
+
+def runs_table(pages: Iterable[bytes | bytearray | Sequence[dict[str, Any]]]) -> pa.Table:
+    """Like :func:`runs_frame`, but the typed Arrow table (what Parquet stores)."""
+    tables = [_finish(raw) for raw in _raw_batches(pages)]
+    if not tables:
+        return arrow_schema().empty_table()
+    return pa.concat_tables(tables)
+
+
+def empty_frame() -> pd.DataFrame:
+    """A frame with every run column and dtype and no rows."""
+    return frame_from_table(arrow_schema().empty_table())
+
+
+def frame_from_table(table: pa.Table) -> pd.DataFrame:
+    """Convert a typed runs table to pandas with the schema's dtypes.
+
+    Categories are the schema's known values followed by any unknown ones,
+    sorted; an :class:`UnknownValueWarning` names the unknown ones once per call.
+    """
+    frame = table.to_pandas(types_mapper=_pandas_type, split_blocks=True, self_destruct=True)
+    for col in COLUMNS:
+        if col.kind == "category":
+            frame[col.name] = _with_categories(frame[col.name], col)
+    return frame
+
+
+def _pandas_type(dtype: pa.DataType) -> Any:
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        return pd.StringDtype("pyarrow")
+    if pa.types.is_int64(dtype):
+        return pd.Int64Dtype()
+    if pa.types.is_boolean(dtype):
+        return pd.BooleanDtype()
+    if pa.types.is_list(dtype) or pa.types.is_struct(dtype):
+        return pd.ArrowDtype(dtype)
+    return None
+
+
+def _with_categories(values: pd.Series, col: Column) -> pd.Series:
+    known = list(col.categories)
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("category")
+    unknown = sorted(set(values.cat.categories) - set(known))
+    if unknown:
+        warnings.warn(f"{col.name}: values unknown to runlytics kept as they are: "
+                      f"{', '.join(map(str, unknown))}", UnknownValueWarning, stacklevel=4)
+    return values.cat.set_categories(known + unknown)
+
+
+# -- batching ---------------------------------------------------------------
+
+def _raw_batches(pages: Iterable[Any]) -> Iterator[pa.Table]:
+    """Group pages into batches of about BATCH_RUNS runs and convert each."""
+    batch: list[Any] = []
+    size = 0
+    for page in pages:
+        if isinstance(page, bytes | bytearray | memoryview):
+            page = bytes(page)
+            size += len(page)
+        elif isinstance(page, list | tuple):
+            size += len(page) * 1024
+        else:
+            raise SchemaError(f"a page must be the bytes of a JSON array or a list of runs, "
+                              f"not {type(page).__name__}")
+        batch.append(page)
+        if size >= _BATCH_BYTES:
+            yield _raw_batch(batch)
+            batch, size = [], 0
+    if batch:
+        yield _raw_batch(batch)
+
+
+def _raw_batch(pages: list[Any]) -> pa.Table:
+    if all(isinstance(p, bytes) for p in pages):
+        try:
+            return _read_fast(pages)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+            pass  # the checking path below names what is wrong, or copes with it
+    return _read_checked(pages)
+
+
+# -- fast path: pyarrow's JSON reader ------------------------------------------
+
+def _read_fast(pages: list[bytes]) -> pa.Table:
+    # Each page becomes one NDJSON line {"r": [...]}: the reader then sees
+    # every run of the batch at once, with no per-run work in Python.
+    parts = []
+    longest = 0
+    for body in pages:
+        if b"\n" in body or b"\r" in body:  # never inside JSON strings: safe to blank
+            body = body.replace(b"\n", b" ").replace(b"\r", b" ")
+        parts += (b'{"r":', body, b"}\n")
+        longest = max(longest, len(body))
+    data = b"".join(parts)
+    for plain, renamed in _PROXY_RENAMES:
+        if plain in data:
+            data = data.replace(plain, renamed)
+    table = pj.read_json(
+        io.BytesIO(data),
+        read_options=pj.ReadOptions(block_size=max(longest + 64, 1 << 20)),
+    )
+    pages_read = table.column("r")
+    if not (pa.types.is_list(pages_read.type) and pa.types.is_struct(pages_read.type.value_type)):
+        raise ValueError("a page is not a JSON array of objects")
+    runs = pa.concat_arrays([chunk.flatten() for chunk in pages_read.chunks])
+    names = [runs.type.field(i).name for i in range(runs.type.num_fields)]
+    by_name = {name: runs.field(i) for i, name in enumerate(names)}
+    arrays = []
+    for field in _RAW_SCHEMA:
+        if field.name == "extra_fields":
+            arrays.append(_extra_json(by_name, names, len(runs)))
+        elif field.name == "proxy_location":
+            label, detail = _proxy_fast(by_name.get("proxy_location"),
+                                        by_name.get(_PROXY_OBJECT_KEY), len(runs))
+            arrays.append(label)
+        elif field.name == "proxy_location_detail":
+            arrays.append(detail)
+        elif field.name in _JSON_FIELDS:
+            arrays.append(_json_text(by_name.get(field.name), len(runs)))
+        elif field.name in by_name:
+            arrays.append(_cast_known(by_name[field.name], field.type))
+        else:
+            arrays.append(pa.nulls(len(runs), field.type))
+    return pa.Table.from_arrays(arrays, schema=_RAW_SCHEMA)
+
+
+def _cast_known(values: pa.Array, target: pa.DataType) -> pa.Array:
+    """Inferred type -> the raw type; only lossless moves, else ValueError.
+
+    Nested fields the schema does not know (in failure entries, script_run)
+    are dropped here.
+    """
+    kind = values.type
+    if kind.equals(target):
+        return values
+    if pa.types.is_null(kind):
+        return pa.nulls(len(values), target)
+    if pa.types.is_struct(target) and pa.types.is_struct(kind):
+        return pa.StructArray.from_arrays(
+            [_cast_known(values.field(f.name), f.type) if kind.get_field_index(f.name) >= 0
+             else pa.nulls(len(values), f.type) for f in target],
+            fields=list(target), mask=values.is_null(),
+        )
+    if pa.types.is_list(target) and pa.types.is_list(kind):
+        flat = _cast_known(values.values, target.value_type)
+        return pa.ListArray.from_arrays(values.offsets, flat, mask=values.is_null())
+    if pa.types.is_floating(target) and pa.types.is_integer(kind):
+        return values.cast(target)
+    if pa.types.is_integer(target) and pa.types.is_floating(kind):
+        return values.cast(target)  # safe: raises on a fractional value
+    raise ValueError(f"inferred {kind}, need {target}")
+
+
+def _json_text(values: pa.Array | None, n: int) -> pa.Array:
+    """Inferred JSON values -> canonical JSON text (computed only where non-null)."""
+    if values is None or values.null_count == n or pa.types.is_null(values.type):
+        return pa.nulls(n, pa.string())
+    if pa.types.is_list(values.type) and pc.max(pc.list_value_length(values)).as_py() in (0, None):
+        return pc.if_else(values.is_null(), pa.scalar(None, pa.string()), "[]")
+    return pa.array([None if v is None else _dumps(v) for v in values.to_pylist()], pa.string())
+
+
+def _extra_json(by_name: dict[str, pa.Array], names: list[str], n: int) -> pa.Array:
+    unknown = [name for name in names if name not in _API_NAMES and name != _PROXY_OBJECT_KEY]
+    if not unknown:
+        return pa.nulls(n, pa.string())
+    rows = [dict() for _ in range(n)]  # type: list[dict[str, Any]]
+    for name in unknown:
+        for i, value in enumerate(by_name[name].to_pylist()):
+            if value is not None:
+                rows[i][name] = value
+    return pa.array([_dumps(r) if r else None for r in rows], pa.string())
+
+
+def _canonical(value: Any) -> Any:
+    """Sorted keys, no null members, renamed proxy keys restored: one text per value."""
+    if isinstance(value, dict):
+        return {("proxy_location" if k == _PROXY_OBJECT_KEY else k): _canonical(v)
+                for k, v in sorted(value.items()) if v is not None}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(_canonical(value), default=str).decode()
+
+
+# -- checking path: decoded runs, every value checked ---------------------------
+
+def _read_checked(pages: list[Any]) -> pa.Table:
+    runs: list[dict[str, Any]] = []
+    for page in pages:
+        if isinstance(page, bytes):
+            try:
+                page = orjson.loads(page)
+            except orjson.JSONDecodeError as exc:
+                raise SchemaError(f"a page is not valid JSON ({exc}); "
+                                  f"it starts with {page[:60]!r}") from None
+        if not isinstance(page, list):
+            raise SchemaError(f"a page must be a JSON array of runs, got a JSON "
+                              f"{type(page).__name__}: {str(page)[:80]}")
+        for position, run in enumerate(page):
+            if not isinstance(run, dict):
+                raise SchemaError(f"run {position} of a page is a {type(run).__name__}, "
+                                  f"not an object: {str(run)[:80]}")
+            runs.append(run)
+    columns: dict[str, list[Any]] = {f.name: [] for f in _RAW_SCHEMA}
+    for run in runs:
+        run_id = run.get("workflow_run_id")
+        for col in _API:
+            columns[col.name].append(_checked_value(run, col, run_id))
+        proxy = run.get("proxy_location")
+        if isinstance(proxy, dict):
+            columns["proxy_location"][-1] = _proxy_label(proxy)
+        columns["proxy_location_detail"].append(_dumps(proxy) if isinstance(proxy, dict) else None)
+        extra = {k: v for k, v in run.items() if k not in _API_NAMES and v is not None}
+        columns["extra_fields"].append(_dumps(extra) if extra else None)
+    return pa.Table.from_pydict(columns, schema=_RAW_SCHEMA)
+
+
+def _bad(run_id: Any, field: str, value: Any, expected: str) -> SchemaError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return SchemaError(f"run {run_id or '(no workflow_run_id)'}: field {field!r} should be "
+                       f"{expected}, got {shown}", run_id=run_id, field=field, value=value)
+
+
+def _checked_value(run: dict[str, Any], col: Column, run_id: Any) -> Any:
+    value = run.get(col.name)
+    if value is None:
+        if col.required:
+            state = "is null" if col.name in run else "is missing"
+            raise SchemaError(f"run {run_id or '(no workflow_run_id)'}: required field "
+                              f"{col.name!r} {state}", run_id=run_id, field=col.name)
+        return None
+    kind = col.kind
+    if kind == "json":
+        return _dumps(value)
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise _bad(run_id, col.name, value, "an integer")
+        return int(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise _bad(run_id, col.name, value, "true or false")
+        return value
+    if kind == "failures":
+        return _checked_failures(value, run_id)
+    if kind == "script":
+        if not isinstance(value, dict):
+            raise _bad(run_id, col.name, value, "an object")
+        return _checked_struct(value, SCRIPT_RUN, run_id, col.name)
+    if col.name == "proxy_location" and isinstance(value, dict):
+        return value  # turned into a label and a detail by the caller
+    if not isinstance(value, str):
+        raise _bad(run_id, col.name, value, "a string")
+    return value
+
+
+def _checked_failures(value: Any, run_id: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise _bad(run_id, "failure_category", value, "a list of objects")
+    entries = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise _bad(run_id, "failure_category", entry, "a list of objects")
+        entries.append(_checked_struct(entry, FAILURE_ENTRY, run_id, "failure_category"))
+    return entries
+
+
+def _checked_struct(value: dict[str, Any], struct: pa.StructType, run_id: Any,
+                    name: str) -> dict[str, Any]:
+    out = {}
+    for field in struct:
+        item = value.get(field.name)
+        where = f"{name}.{field.name}"
+        if item is None:
+            out[field.name] = None
+        elif pa.types.is_string(field.type) and not isinstance(item, str):
+            raise _bad(run_id, where, item, "a string")
+        elif pa.types.is_boolean(field.type) and not isinstance(item, bool):
+            raise _bad(run_id, where, item, "true or false")
+        elif pa.types.is_floating(field.type) and (
+                isinstance(item, bool) or not isinstance(item, int | float)):
+            raise _bad(run_id, where, item, "a number")
+        else:
+            out[field.name] = float(item) if pa.types.is_floating(field.type) else item
+    return out
+
+
+# -- finishing: strings -> timestamps, categories, derived columns ------------
+
+def _finish(raw: pa.Table) -> pa.Table:
+    ids = raw.column("workflow_run_id")
+    for col in COLUMNS:
+        if col.required and raw.column(col.name).null_count:
+            row = pc.index(pc.is_null(raw.column(col.name)), True).as_py()
+            run_id = ids[row].as_py()
+            raise SchemaError(f"run {run_id or '(no workflow_run_id)'}: required field "
+                              f"{col.name!r} is missing", run_id=run_id, field=col.name)
+    arrays = []
+    for col in COLUMNS:
+        if col.name == "primary_failure_category":
+            arrays.append(pc.dictionary_encode(_primary_category(raw.column("failure_category"))))
+        elif col.kind == "timestamp":
+            arrays.append(_timestamps(raw.column(col.name), ids, col.name))
+        elif col.kind == "category":
+            arrays.append(pc.dictionary_encode(raw.column(col.name)))
+        else:
+            arrays.append(raw.column(col.name))
+    return pa.Table.from_arrays(arrays, schema=arrow_schema())
+
+
+def _timestamps(values: pa.ChunkedArray, ids: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
+    """Naive ISO strings are UTC; ``Z`` and offsets are converted."""
+    target = column(name).arrow_type
+    try:
+        return values.cast(pa.timestamp("us")).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    zoned = pc.match_substring_regex(values, r"(Z|[+-]\d\d:?\d\d)$")
+    fixed = pc.if_else(zoned, values, pc.binary_join_element_wise(values, "Z", ""))
+    try:
+        return fixed.cast(pa.timestamp("ns", tz="UTC")).cast(target, safe=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        for i, text in enumerate(values.to_pylist()):
+            try:
+                pa.array([text if _has_zone(text) else f"{text}Z"]).cast(
+                    pa.timestamp("ns", tz="UTC"))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise _bad(ids[i].as_py(), name, text, "an ISO 8601 date-time") from None
+        raise
+
+
+def _has_zone(text: str | None) -> bool:
+    return text is None or re.search(r"(Z|[+-]\d\d:?\d\d)$", text) is not None
+
+
+def _proxy_fast(plain: pa.Array | None, objects: pa.Array | None,
+                n: int) -> tuple[pa.Array, pa.Array]:
+    """proxy_location read as plain strings plus renamed objects -> (label, detail)."""
+    if plain is None or pa.types.is_null(plain.type):
+        plain = pa.nulls(n, pa.string())
+    elif not pa.types.is_string(plain.type):
+        raise ValueError(f"proxy_location inferred as {plain.type}")
+    if objects is None or objects.null_count == n:
+        return plain, pa.nulls(n, pa.string())
+    labels, details = plain.to_pylist(), [None] * n
+    for i, obj in enumerate(objects.to_pylist()):
+        if obj is not None:
+            labels[i], details[i] = _proxy_label(obj), _dumps(obj)
+    return pa.array(labels, pa.string()), pa.array(details, pa.string())
+
+
+def _proxy_label(obj: Any) -> str:
+    if not isinstance(obj, dict):
+        return "custom"
+    parts = [obj.get(k) for k in ("country", "subdivision", "city")]
+    if not parts[0]:
+        return "custom"  # a {"url": ...} proxy: the URL may hold credentials
+    return "/".join(str(p) for p in parts if p)
+
+
+def _primary_category(values: pa.ChunkedArray) -> pa.Array:
+    """Category of each run's first failure entry (null for no entries)."""
+    values = values.combine_chunks()
+    offsets = values.offsets.to_numpy()
+    starts = offsets[:-1]
+    has_entry = (offsets[1:] > starts) & values.is_valid().to_numpy(zero_copy_only=False)
+    if not has_entry.any():
+        return pa.nulls(len(values), pa.string())
+    firsts = values.values.field("category").take(pa.array(np.where(has_entry, starts, 0)))
+    return pc.if_else(pa.array(has_entry), firsts, pa.scalar(None, pa.string()))
