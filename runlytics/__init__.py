@@ -1,6 +1,42 @@
 """runlytics: fetch, type, analyse and report on Skyvern workflow runs."""
 
-from .frame import empty_frame, runs_frame
+from .client import RetryPolicy
+from .errors import (
+    APIError,
+    AuthError,
+    NotFoundError,
+    RateLimitError,
+    RequestError,
+    RunlyticsError,
+    SchemaError,
+    ServerError,
+    StoreError,
+    TransportError,
+    UsageError,
+)
+from .fetch import FetchReport, fetch_runs, fetch_table, iter_pages
+from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table
 
-__all__ = ["empty_frame", "runs_frame"]
+__all__ = [
+    "APIError",
+    "AuthError",
+    "FetchReport",
+    "NotFoundError",
+    "RateLimitError",
+    "RequestError",
+    "RetryPolicy",
+    "RunlyticsError",
+    "SchemaError",
+    "ServerError",
+    "StoreError",
+    "TransportError",
+    "UnknownValueWarning",
+    "UsageError",
+    "empty_frame",
+    "fetch_runs",
+    "fetch_table",
+    "iter_pages",
+    "runs_frame",
+    "runs_table",
+]
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ import io
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,9 +30,12 @@ from .schema import COLUMNS, FAILURE_ENTRY, SCRIPT_RUN, Column, arrow_schema, co
 
 __all__ = [
     "BATCH_RUNS",
+    "PageIndex",
     "UnknownValueWarning",
     "empty_frame",
+    "dedupe_runs",
     "frame_from_table",
+    "page_index",
     "runs_frame",
     "runs_table",
 ]
@@ -103,6 +107,45 @@ def empty_frame() -> pd.DataFrame:
     return frame_from_table(arrow_schema().empty_table())
 
 
+def dedupe_runs(table: pa.Table, *, since_us: int | None = None, until_us: int | None = None,
+                max_runs: int | None = None) -> tuple[pa.Table, int]:
+    """One row per run, newest ``created_at`` first (ties by id, descending).
+
+    Where a ``workflow_run_id`` occurs more than once, the row with the newest
+    ``modified_at`` wins (the last one given, between equals). Rows outside
+    ``[since, until)`` (µs since the epoch, UTC) are dropped, then all but the
+    newest ``max_runs``.
+
+    Returns:
+        The table and the number of repeated rows dropped.
+    """
+    if not table.num_rows:
+        return table, 0
+    # Stable sort over the rows in reverse, so that between equal modified_at
+    # the row given last (the fresher answer) comes first and is kept.
+    backwards = np.arange(table.num_rows)[::-1]
+    modified = table.column("modified_at").take(pa.array(backwards))
+    order = backwards[np.asarray(pc.sort_indices(modified, sort_keys=[("", "descending")]))]
+    ids = table.column("workflow_run_id").take(pa.array(order)).to_numpy(zero_copy_only=False)
+    keep = ~pd.Series(ids).duplicated(keep="first").to_numpy()
+    table_sorted = table.take(pa.array(order[keep]))
+    dropped = table.num_rows - table_sorted.num_rows
+    created = table_sorted.column("created_at").cast(pa.int64())
+    mask = None
+    if since_us is not None:
+        mask = pc.greater_equal(created, since_us)
+    if until_us is not None:
+        upper = pc.less(created, until_us)
+        mask = upper if mask is None else pc.and_(mask, upper)
+    if mask is not None:
+        table_sorted = table_sorted.filter(mask)
+    table_sorted = table_sorted.take(pc.sort_indices(
+        table_sorted, [("created_at", "descending"), ("workflow_run_id", "descending")]))
+    if max_runs is not None:
+        table_sorted = table_sorted.slice(0, max_runs)
+    return table_sorted, dropped
+
+
 def frame_from_table(table: pa.Table) -> pd.DataFrame:
     """Convert a typed runs table to pandas with the schema's dtypes.
 
@@ -137,6 +180,58 @@ def _with_categories(values: pd.Series, col: Column) -> pd.Series:
         warnings.warn(f"{col.name}: values unknown to runlytics kept as they are: "
                       f"{', '.join(map(str, unknown))}", UnknownValueWarning, stacklevel=4)
     return values.cat.set_categories(known + unknown)
+
+
+@dataclass(frozen=True)
+class PageIndex:
+    """What the pager needs from a page: ids and timestamps (µs since epoch, UTC)."""
+
+    ids: list[str]
+    created_us: np.ndarray
+    modified_us: np.ndarray
+
+
+_INDEX_FIELDS = ("workflow_run_id", "created_at", "modified_at")
+_INDEX_SCHEMA = pa.schema([pa.field("r", pa.list_(pa.struct(
+    [pa.field(name, pa.string()) for name in _INDEX_FIELDS])))])
+
+
+def page_index(body: bytes) -> PageIndex:
+    """Ids, ``created_at`` and ``modified_at`` of a page's runs, without decoding it.
+
+    Raises:
+        SchemaError: the body is not a JSON array of objects (a truncated body
+            included), or a run lacks one of those fields or has a bad timestamp.
+    """
+    if b"\n" in body or b"\r" in body:
+        body = body.replace(b"\n", b" ").replace(b"\r", b" ")
+    try:
+        table = pj.read_json(
+            io.BytesIO(b'{"r":' + body + b"}\n"),
+            read_options=pj.ReadOptions(block_size=max(len(body) + 64, 1 << 16),
+                                        use_threads=False),
+            parse_options=pj.ParseOptions(explicit_schema=_INDEX_SCHEMA,
+                                          unexpected_field_behavior="ignore"),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise SchemaError(f"the page is not a JSON array of runs ({exc}); it starts with "
+                          f"{body[:60]!r}") from None
+    runs = pa.concat_arrays([c.flatten() for c in table.column("r").chunks]) \
+        if table.num_rows else pa.array([], _INDEX_SCHEMA.field("r").type.value_type)
+    if runs.null_count:
+        raise SchemaError("the page holds a null where a run object should be")
+    ids = runs.field("workflow_run_id")
+    for name in _INDEX_FIELDS:
+        values = runs.field(name)
+        if values.null_count:
+            row = pc.index(values.is_null(), True).as_py()
+            run_id = ids[row].as_py()
+            raise SchemaError(f"run {run_id or '(no workflow_run_id)'}: required field "
+                              f"{name!r} is missing", run_id=run_id, field=name)
+    stamps = [_timestamps(pa.chunked_array([runs.field(n)]), pa.chunked_array([ids]), n)
+              for n in ("created_at", "modified_at")]
+    return PageIndex(ids.to_pylist(),
+                     *(s.combine_chunks().cast(pa.int64()).to_numpy() for s in stamps))
 
 
 # -- batching ---------------------------------------------------------------

@@ -1,0 +1,335 @@
+"""One page of ``GET /v1/workflows/runs``, with retries that share their backoff.
+
+:class:`RunsClient` owns the HTTP connection pool, the API key and the retry
+policy. :meth:`RunsClient.get_page` returns a :class:`Page` (the raw body and
+the ids and timestamps the pager needs) or raises an error from
+:mod:`runlytics.errors`. Paging itself lives in :mod:`runlytics.fetch`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .errors import APIError, RequestError, SchemaError, TransportError, UsageError, safe_url
+from .frame import PageIndex, page_index
+from .schema import STATUSES
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_PAGE_SIZE",
+    "RUNS_PATH",
+    "Page",
+    "RetryPolicy",
+    "RunsClient",
+    "resolve_base_url",
+]
+
+DEFAULT_BASE_URL = "https://api.skyvern.com"
+DEFAULT_PAGE_SIZE = 100
+DEFAULT_CONCURRENCY = 8
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+RUNS_PATH = "/v1/workflows/runs"
+MAX_FILTER_LENGTH = 500
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry a request that may succeed later.
+
+    Waits grow as ``base_seconds * 2**attempt`` with full jitter, capped at
+    ``cap_seconds``; a ``Retry-After`` header is honoured when it asks for
+    longer. A request gives up after ``max_attempts`` tries or once the waits
+    it has made would pass ``max_total_wait_seconds``.
+    """
+
+    max_attempts: int = 6
+    base_seconds: float = 0.25
+    cap_seconds: float = 30.0
+    max_total_wait_seconds: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        backoff = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** attempt))
+        return max(backoff, retry_after or 0.0)
+
+
+@dataclass
+class Page:
+    """One answer of the runs endpoint.
+
+    Attributes:
+        number: the ``page`` parameter sent.
+        page_size: the ``page_size`` parameter sent.
+        body: the raw JSON array, as the server sent it.
+        index: ids, ``created_at`` and ``modified_at`` of its runs.
+        sent_at / received_at: monotonic times of the successful attempt.
+    """
+
+    number: int
+    page_size: int
+    body: bytes
+    index: PageIndex
+    sent_at: float
+    received_at: float
+
+    def __len__(self) -> int:
+        return len(self.index.ids)
+
+
+@dataclass
+class _Counters:
+    requests: int = 0
+    retries: int = 0
+    waited_seconds: float = 0.0
+    retry_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def resolve_base_url(base_url: str | None, *, allow_insecure: bool = False) -> str:
+    """The base URL to use: the argument, else ``SKYVERN_BASE_URL``, else the cloud.
+
+    Only ``https://`` URLs, or ``http://`` to a loopback address, are accepted
+    unless ``allow_insecure`` is set: the API key travels in a header.
+
+    Raises:
+        UsageError: the URL is not absolute http(s), or is plain http to
+            another host without ``allow_insecure``.
+    """
+    url = (base_url or os.environ.get("SKYVERN_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise UsageError(f"base URL {url!r} is not a URL: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"base URL {safe_url(url)!r} must start with https:// (or http:// "
+                         "for a server on this machine)")
+    if parsed.scheme == "http" and not allow_insecure and not _is_loopback(parsed.host):
+        raise UsageError(f"base URL {safe_url(url)!r} is plain http to another host: the API "
+                         "key would cross the network unencrypted; use https:// or pass "
+                         "allow_insecure=True (--allow-insecure)")
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_filters(*, status: str | Sequence[str] | None, search_key: str | None,
+                  error_code: str | None, page_size: int, concurrency: int) -> list[str]:
+    """Check option values before any request; return the statuses as a list.
+
+    Raises:
+        UsageError: naming the option and what is wrong with it.
+    """
+    statuses = [status] if isinstance(status, str) else list(status or [])
+    for value in statuses:
+        if value not in STATUSES:
+            raise UsageError(f"unknown status {value!r}; choose from {', '.join(STATUSES)}")
+    for name, value in (("search_key", search_key), ("error_code", error_code)):
+        if value is not None and len(value) > MAX_FILTER_LENGTH:
+            raise UsageError(f"{name} is {len(value)} characters long; the API allows at "
+                             f"most {MAX_FILTER_LENGTH}")
+    if not isinstance(page_size, int) or page_size < 1:
+        raise UsageError(f"page_size must be a whole number >= 1, got {page_size!r}")
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise UsageError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+    return statuses
+
+
+class RunsClient:
+    """HTTP access to the runs endpoint: key, pool, retries, shared backoff.
+
+    Args:
+        api_key: the Skyvern API key; default ``SKYVERN_API_KEY``.
+        base_url: default ``SKYVERN_BASE_URL``, else ``https://api.skyvern.com``.
+        client: an ``httpx.Client`` to use (its base URL and headers are left
+            alone; the key is sent per request). Closed by the caller.
+        transport: an ``httpx`` transport for a client made here (tests).
+        retry: the :class:`RetryPolicy`.
+        timeout: per-request timeout.
+        allow_insecure: accept plain http to a non-loopback host.
+        max_connections: size of the connection pool.
+    """
+
+    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
+                 client: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None,
+                 retry: RetryPolicy | None = None, timeout: httpx.Timeout | float | None = None,
+                 allow_insecure: bool = False, max_connections: int = 32) -> None:
+        key = api_key if api_key is not None else os.environ.get("SKYVERN_API_KEY")
+        if not key:
+            raise UsageError("no API key: set SKYVERN_API_KEY or pass api_key= (--api-key)")
+        self._key = key
+        self.base_url = resolve_base_url(base_url, allow_insecure=allow_insecure)
+        self.retry = retry or RetryPolicy()
+        self._owns_client = client is None
+        self._http = client or httpx.Client(
+            transport=transport,
+            timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
+            limits=httpx.Limits(max_connections=max_connections,
+                                max_keepalive_connections=max_connections),
+            follow_redirects=False,  # never hand the key to whatever a redirect names
+            headers={"accept": "application/json", "user-agent": "runlytics"},
+        )
+        self.counters = _Counters()
+        self._lock = threading.Lock()
+        self._pause_until = 0.0
+        self._cancelled = threading.Event()
+
+    def __repr__(self) -> str:
+        return f"RunsClient(base_url={self.base_url!r}, api_key='***')"
+
+    def cancel(self) -> None:
+        """Make waiting and retrying requests give up (used when a fetch fails)."""
+        self._cancelled.set()
+
+    def reset(self) -> None:
+        """Clear a :meth:`cancel` and the counters, before a new fetch."""
+        self._cancelled.clear()
+        self.counters = _Counters()
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._http.close()
+
+    def __enter__(self) -> RunsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get_page(self, number: int, page_size: int, params: list[tuple[str, str]], *,
+                 path: str = RUNS_PATH) -> Page:
+        """Fetch page ``number``, retrying what may pass; see :class:`RetryPolicy`.
+
+        Raises:
+            AuthError, NotFoundError, RequestError: at once (403/401, 404, 4xx).
+            RateLimitError, ServerError, TransportError, SchemaError: once
+                retries are spent (429, 5xx, connection trouble, bodies that
+                are not a JSON array of runs).
+        """
+        query = [("page", str(number)), ("page_size", str(page_size)), *params]
+        url = f"{self.base_url}{path}"
+        shown = safe_url(httpx.URL(url, params=query))
+        waited = 0.0
+        attempt = 0
+        while True:
+            self._wait_for_pause()
+            sent = time.monotonic()
+            result, retry_after = self._attempt(url, query, shown)
+            if isinstance(result, Page):
+                result.number, result.page_size, result.sent_at = number, page_size, sent
+                return result
+            failure = result
+            attempt += 1
+            delay = self.retry.delay(attempt, retry_after)
+            if attempt >= self.retry.max_attempts or waited + delay > \
+                    self.retry.max_total_wait_seconds:
+                raise _final_error(failure, attempt, shown)
+            with self._lock:
+                self.counters.retries += 1
+                reason = _reason(failure)
+                self.counters.retry_reasons[reason] = self.counters.retry_reasons.get(reason, 0) + 1
+                if retry_after:  # the server asked everyone to slow down, not just us
+                    self._pause_until = max(self._pause_until, time.monotonic() + delay)
+            if self._cancelled.wait(delay):
+                raise TransportError(f"cancelled while waiting to retry {shown}")
+            waited += delay
+            with self._lock:
+                self.counters.waited_seconds += delay
+
+    def _wait_for_pause(self) -> None:
+        while (left := self._pause_until - time.monotonic()) > 0:
+            if self._cancelled.wait(left):
+                raise TransportError("cancelled while the server asked to slow down")
+
+    def _attempt(self, url: str, query: list[tuple[str, str]],
+                 shown: str) -> tuple[Page | Exception, float | None]:
+        with self._lock:
+            self.counters.requests += 1
+        try:
+            response = self._http.get(url, params=query, headers={"x-api-key": self._key})
+        except httpx.TimeoutException as exc:
+            return TransportError(f"timed out ({type(exc).__name__}) on {shown}"), None
+        except httpx.TransportError as exc:
+            return TransportError(f"connection failed ({type(exc).__name__}: "
+                                  f"{_scrub(str(exc), self._key)}) on {shown}"), None
+        received = time.monotonic()
+        if response.status_code == 200:
+            try:
+                index = page_index(response.content)
+            except SchemaError as exc:
+                return exc, None  # truncated or not an array: a gateway glitch, or final
+            return Page(0, 0, response.content, index, 0.0, received), None
+        error = APIError.from_response(response, url=shown)
+        if response.status_code in RETRY_STATUSES:
+            return error, _retry_after(response.headers.get("retry-after"))
+        if 300 <= response.status_code < 400:
+            location = safe_url(response.headers.get("location", "(none)"))
+            raise RequestError(response.status_code, shown,
+                               f"redirected to {location}; not followed, so the API key is "
+                               "never sent elsewhere: use the final URL as --base-url")
+        raise error
+
+
+def _final_error(failure: Exception, attempts: int, shown: str) -> Exception:
+    if isinstance(failure, APIError):
+        return failure
+    return type(failure)(f"{failure} (gave up after {attempts} attempts)")
+
+
+def _reason(failure: Exception) -> str:
+    if isinstance(failure, APIError):
+        return str(failure.status_code)
+    if isinstance(failure, SchemaError):
+        return "bad body"
+    return "connection"
+
+
+def _scrub(text: str, key: str) -> str:
+    return text.replace(key, "***") if key else text
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds, from delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def build_params(statuses: Sequence[str], search_key: str | None,
+                 error_code: str | None) -> list[tuple[str, str]]:
+    """The filter query parameters: ``status`` repeated, empty filters left out."""
+    params = [("status", s) for s in statuses]
+    if search_key:
+        params.append(("search_key", search_key))
+    if error_code:
+        params.append(("error_code", error_code))
+    return params
+
+
+Progress = Callable[[int], Any]

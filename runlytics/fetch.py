@@ -1,0 +1,482 @@
+"""Every run of ``GET /v1/workflows/runs``, exactly once, while the list moves.
+
+The endpoint pages with ``LIMIT/OFFSET`` over ``created_at DESC`` with no
+tie-breaker. Runs created while we page push rows down (repeats), requests in
+flight at once may be answered out of order (then a push can open a gap), and
+rows with equal ``created_at`` come back in any order (a tie group cut by a
+page edge can lose members). The pager makes the answer exact anyway:
+
+1. **Main pass**: pages 1, 2, ... with ``concurrency`` requests in flight,
+   yielded in order, until an empty page (a short page alone is not trusted:
+   a gateway may clamp ``page_size``), the ``since`` bound, or ``max_runs``.
+2. **Catch-up**: pages from the head again until one holds only known runs,
+   which brings in the runs created during the fetch.
+3. **Gap repair** (only when the list moved): every page that was asked for
+   before its predecessor was answered, and shares no run with it, is asked
+   for again; now it is answered after its predecessor, so no push can leave
+   a gap between them.
+4. **Tie repair**: a ``created_at`` that ends one page and starts the next is
+   fetched again in one wider window (``page_size`` chosen so that one page
+   holds the whole group), checked to lie strictly inside that answer.
+
+The result is every run that existed at the end of the fetch and matched the
+filters, each once (the copy with the newest ``modified_at`` wins). A run
+deleted while paging can still make a neighbour be skipped: the API gives no
+way to see that.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+import pandas as pd
+import pyarrow as pa
+
+from .client import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PAGE_SIZE,
+    Page,
+    RetryPolicy,
+    RunsClient,
+    build_params,
+    check_filters,
+)
+from .errors import UsageError
+from .frame import dedupe_runs, frame_from_table, runs_table
+from .timeparse import to_utc
+
+__all__ = ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"]
+
+MAX_CATCH_UP_PAGES = 200
+MAX_TIE_WINDOW = 5_000
+TIE_ATTEMPTS = 3
+
+
+@dataclass
+class FetchReport:
+    """How a fetch went: what was asked, what came back, what was repaired."""
+
+    base_url: str = ""
+    filters: dict[str, Any] = field(default_factory=dict)
+    pages_requested: int = 0
+    requests: int = 0
+    retries: int = 0
+    retry_reasons: dict[str, int] = field(default_factory=dict)
+    runs: int = 0
+    rows_received: int = 0
+    duplicates_dropped: int = 0
+    drift_detected: bool = False
+    repeats_while_paging: int = 0
+    runs_caught_up: int = 0
+    gap_refetches: int = 0
+    tie_groups_repaired: int = 0
+    tie_groups_unverified: int = 0
+    page_size_clamped_to: int | None = None
+    stopped_because: str = ""
+    elapsed_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One or two lines for people (the CLI prints this on stderr)."""
+        rate = self.runs / self.elapsed_seconds if self.elapsed_seconds else 0.0
+        line = (f"{self.runs:,} runs from {self.pages_requested:,} pages in "
+                f"{self.elapsed_seconds:.1f} s ({rate:,.0f} runs/s); stopped: "
+                f"{self.stopped_because}")
+        notes = []
+        if self.retries:
+            reasons = ", ".join(f"{k}: {v}" for k, v in sorted(self.retry_reasons.items()))
+            notes.append(f"{self.retries} retries ({reasons})")
+        if self.drift_detected:
+            notes.append(f"list moved while paging: {self.repeats_while_paging:,} repeated rows, "
+                         f"{self.runs_caught_up:,} new runs caught up, "
+                         f"{self.gap_refetches} pages re-read")
+        if self.tie_groups_repaired or self.tie_groups_unverified:
+            notes.append(f"{self.tie_groups_repaired} tie groups re-read"
+                         + (f", {self.tie_groups_unverified} could not be verified"
+                            if self.tie_groups_unverified else ""))
+        if self.page_size_clamped_to:
+            notes.append(f"server clamped page_size to {self.page_size_clamped_to}")
+        return line + ("\n" + "; ".join(notes) if notes else "")
+
+
+@dataclass
+class _Options:
+    params: list[tuple[str, str]]
+    page_size: int
+    concurrency: int
+    since_us: int | None
+    until_us: int | None
+    max_runs: int | None
+
+
+class _Pager:
+    """Runs the four passes and yields every page it uses, in order."""
+
+    def __init__(self, client: RunsClient, options: _Options, report: FetchReport,
+                 progress: Any) -> None:
+        self.client = client
+        self.opt = options
+        self.report = report
+        self.progress = progress
+        self.seen: set[str] = set()
+        self.in_range = 0
+        self.main: list[Page] = []
+        self.effective_size = options.page_size
+        self.clamped = False
+
+    # -- bookkeeping ----------------------------------------------------------
+
+    def _take(self, page: Page) -> Page:
+        self.report.pages_requested += 1
+        self.report.rows_received += len(page)
+        new = 0
+        for i, run_id in enumerate(page.index.ids):
+            if run_id in self.seen:
+                continue
+            self.seen.add(run_id)
+            new += 1
+            created = int(page.index.created_us[i])
+            if self._in_range(created):
+                self.in_range += 1
+        if self.progress is not None:
+            self.progress.update(new)
+        return page
+
+    def _in_range(self, created_us: int) -> bool:
+        since, until = self.opt.since_us, self.opt.until_us
+        return (since is None or created_us >= since) and (until is None or created_us < until)
+
+    def _stop_reason(self, page: Page) -> str | None:
+        if not len(page):
+            return "empty page"
+        if self.opt.since_us is not None and page.index.created_us[-1] < self.opt.since_us:
+            return "reached since"
+        if self.opt.max_runs is not None and self.in_range >= self.opt.max_runs:
+            return "max_runs"
+        return None
+
+    def _get(self, number: int, size: int | None = None) -> Page:
+        return self.client.get_page(number, size or self.opt.page_size, self.opt.params)
+
+    # -- passes ---------------------------------------------------------------
+
+    def pages(self) -> Iterator[Page]:
+        yield from self._main_pass()
+        # a repeat in the main pass means rows were pushed down between requests
+        self.report.repeats_while_paging = self.report.rows_received - len(self.seen)
+        yield from self._catch_up()
+        self.report.drift_detected = bool(self.report.repeats_while_paging
+                                          or self.report.runs_caught_up)
+        if self.report.drift_detected:
+            yield from self._repair_gaps()
+        yield from self._repair_ties()
+
+    def _main_pass(self) -> Iterator[Page]:
+        pending: list[tuple[int, Future[Page]]] = []
+        next_number = 1
+        with ThreadPoolExecutor(self.opt.concurrency, thread_name_prefix="runlytics") as pool:
+            try:
+                for _ in range(self.opt.concurrency):
+                    pending.append((next_number, pool.submit(self._get, next_number)))
+                    next_number += 1
+                while pending:
+                    _, future = pending.pop(0)
+                    page = self._take(future.result())
+                    self._note_clamp(page)
+                    self.main.append(page)
+                    yield page
+                    reason = self._stop_reason(page)
+                    if reason:
+                        self.report.stopped_because = reason
+                        break
+                    pending.append((next_number, pool.submit(self._get, next_number)))
+                    next_number += 1
+            except BaseException:
+                self.client.cancel()
+                raise
+            finally:
+                for _, future in pending:
+                    future.cancel()
+
+    def _note_clamp(self, page: Page) -> None:
+        previous = self.main[-1] if self.main else None
+        if previous is not None and len(page) and len(previous) < self.opt.page_size:
+            self.clamped = True
+            self.effective_size = max(len(p) for p in self.main)
+            self.report.page_size_clamped_to = self.effective_size
+
+    def _catch_up(self) -> Iterator[Page]:
+        for number in range(1, MAX_CATCH_UP_PAGES + 1):
+            before = len(self.seen)
+            page = self._take(self._get(number))
+            added = len(self.seen) - before
+            self.report.runs_caught_up += added
+            yield page
+            if not added or not len(page):
+                return
+            if self.opt.since_us is not None and page.index.created_us[-1] < self.opt.since_us:
+                return
+        self.report.stopped_because += "; catch-up stopped after " \
+            f"{MAX_CATCH_UP_PAGES} pages (runs are being created faster than they can be read)"
+
+    def _repair_gaps(self) -> Iterator[Page]:
+        """Re-read pages asked for before their predecessor was answered."""
+        suspects = []
+        for before, page in zip(self.main, self.main[1:], strict=False):
+            concurrent = page.sent_at < before.received_at
+            if concurrent and not set(before.index.ids) & set(page.index.ids):
+                suspects.append(page.number)
+        for number in suspects:
+            self.report.gap_refetches += 1
+            page = self._take(self._get(number))
+            yield page
+            if number == self.main[-1].number:
+                yield from self._continue_after(page)
+
+    def _continue_after(self, page: Page) -> Iterator[Page]:
+        """Read on, one page at a time, until the main pass's stop rule holds again."""
+        while self._stop_reason(page) is None:
+            page = self._take(self._get(page.number + 1))
+            self.report.gap_refetches += 1
+            yield page
+
+    def _repair_ties(self) -> Iterator[Page]:
+        pages = [p for p in self.main if len(p)]
+        by_number = {p.number: p for p in pages}
+        done: set[int] = set()
+        for before, after in zip(pages, pages[1:], strict=False):
+            tie = int(before.index.created_us[-1])
+            if tie != int(after.index.created_us[0]) or tie in done:
+                continue
+            done.add(tie)
+            first, last = before.number, after.number
+            while first - 1 in by_number and int(by_number[first].index.created_us[0]) == tie:
+                first -= 1
+            while last + 1 in by_number and int(by_number[last].index.created_us[-1]) == tie:
+                last += 1
+            window = yield from self._tie_window(tie, first, last)
+            if window:
+                self.report.tie_groups_repaired += 1
+            else:
+                self.report.tie_groups_unverified += 1
+
+    def _tie_window(self, tie: int, first: int, last: int) -> Iterator[Page]:
+        size = self.effective_size
+        margin = max(size // 2, 1)
+        for _ in range(TIE_ATTEMPTS):
+            lo = max((first - 1) * size - margin, 0)
+            hi = last * size + margin
+            window = _window(lo, hi)
+            if window is None or window[1] > MAX_TIE_WINDOW or (
+                    self.clamped and window[1] > self.effective_size):
+                return False
+            number, page_size = window
+            page = self._take(self._get(number, page_size))
+            yield page
+            created = page.index.created_us
+            starts_inside = number == 1 or (len(created) and created[0] > tie)
+            ends_inside = len(page) < page_size or (len(created) and created[-1] < tie)
+            if starts_inside and ends_inside and tie in set(created.tolist()):
+                return True
+            margin *= 2
+        return False
+
+
+def _window(lo: int, hi: int) -> tuple[int, int] | None:
+    """The (page, page_size) of the smallest page that covers offsets [lo, hi)."""
+    for size in range(hi - lo, hi + 1):
+        start = (lo // size) * size
+        if start + size >= hi:
+            return start // size + 1, size
+    return None
+
+
+# -- public entry points --------------------------------------------------------
+
+def _options(status: str | Sequence[str] | None, search_key: str | None,
+             error_code: str | None, page_size: int, concurrency: int,
+             since: datetime | str | None, until: datetime | str | None,
+             max_runs: int | None) -> _Options:
+    statuses = check_filters(status=status, search_key=search_key, error_code=error_code,
+                             page_size=page_size, concurrency=concurrency)
+    if max_runs is not None and (not isinstance(max_runs, int) or max_runs < 1):
+        raise UsageError(f"max_runs must be a whole number >= 1, got {max_runs!r}")
+    since_ts, until_ts = to_utc(since, "since"), to_utc(until, "until")
+    return _Options(
+        params=build_params(statuses, search_key, error_code),
+        page_size=page_size, concurrency=concurrency,
+        since_us=None if since_ts is None else since_ts.value // 1000,
+        until_us=None if until_ts is None else until_ts.value // 1000,
+        max_runs=max_runs,
+    )
+
+
+def _filters(**values: Any) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, datetime) else v) for k, v in values.items()
+            if v not in (None, [], ())}
+
+
+def _progress_bar(progress: bool | None) -> Any:
+    if progress is None:
+        progress = sys.stderr.isatty() or "ipykernel" in sys.modules
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(unit=" runs", desc="fetching runs", file=sys.stderr, leave=False)
+
+
+def _run_pages(*, api_key: str | None, base_url: str | None, options: _Options,
+               filters: dict[str, Any], progress: bool | None, client: httpx.Client | None,
+               transport: httpx.BaseTransport | None, retry: RetryPolicy | None,
+               timeout: float | None, allow_insecure: bool,
+               report: FetchReport) -> Iterator[Page]:
+    started = time.monotonic()
+    runs_client = RunsClient(api_key=api_key, base_url=base_url, client=client,
+                             transport=transport, retry=retry, timeout=timeout,
+                             allow_insecure=allow_insecure,
+                             max_connections=max(options.concurrency, 8))
+    report.base_url, report.filters = runs_client.base_url, filters
+    bar = _progress_bar(progress)
+    try:
+        yield from _Pager(runs_client, options, report, bar).pages()
+    finally:
+        if bar is not None:
+            bar.close()
+        report.requests = runs_client.counters.requests
+        report.retries = runs_client.counters.retries
+        report.retry_reasons = dict(runs_client.counters.retry_reasons)
+        report.elapsed_seconds = time.monotonic() - started
+        runs_client.close()
+
+
+def iter_pages(*, api_key: str | None = None, base_url: str | None = None,
+               status: str | Sequence[str] | None = None, search_key: str | None = None,
+               error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
+               concurrency: int = DEFAULT_CONCURRENCY, since: datetime | str | None = None,
+               until: datetime | str | None = None, max_runs: int | None = None,
+               progress: bool | None = None, client: httpx.Client | None = None,
+               transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
+               timeout: float | None = None, allow_insecure: bool = False,
+               report: FetchReport | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Yield the runs page by page as they arrive, each run once.
+
+    Every run is yielded the first time it is seen (later copies, from a list
+    that moved while paging, are left out), filtered by ``since``/``until``.
+    Use :func:`fetch_runs` for a typed frame in which the newest copy wins.
+
+    Args:
+        api_key: default ``SKYVERN_API_KEY``.
+        base_url: default ``SKYVERN_BASE_URL``, else ``https://api.skyvern.com``.
+        status: one status or several (sent as repeated ``status`` keys).
+        search_key, error_code: the endpoint's filters (at most 500 characters).
+        page_size: runs per request (default 100).
+        concurrency: requests in flight at once (default 8).
+        since, until: ``created_at`` bounds, ``since`` inclusive and ``until``
+            exclusive; datetimes (naive = UTC), ISO strings or spans like ``7d``.
+        max_runs: stop once this many runs in range were seen (the newest).
+        progress: a progress bar on stderr; default when stderr is a terminal
+            or in Jupyter.
+        client, transport: an ``httpx.Client`` or transport to use (tests).
+        retry: a :class:`~runlytics.client.RetryPolicy`.
+        report: a :class:`FetchReport` to fill in.
+
+    Raises:
+        UsageError, AuthError, NotFoundError, RequestError, RateLimitError,
+        ServerError, TransportError, SchemaError: see :mod:`runlytics.errors`.
+
+    Example:
+        >>> for runs in iter_pages(status="failed", since="1d"):  # doctest: +SKIP
+        ...     print(len(runs))
+    """
+    options = _options(status, search_key, error_code, page_size, concurrency, since, until,
+                       max_runs)
+    yielded: set[str] = set()
+    count = 0
+    for page in _run_pages(api_key=api_key, base_url=base_url, options=options,
+                           filters=_filters(status=status, search_key=search_key,
+                                            error_code=error_code, since=since, until=until,
+                                            max_runs=max_runs),
+                           progress=progress, client=client, transport=transport,
+                           retry=retry, timeout=timeout, allow_insecure=allow_insecure,
+                           report=report or FetchReport()):
+        runs = []
+        for run, run_id, created in zip(orjson.loads(page.body), page.index.ids,
+                                        page.index.created_us.tolist(), strict=True):
+            if run_id not in yielded:
+                yielded.add(run_id)
+                if _in_bounds(created, options):
+                    runs.append(run)
+        if options.max_runs is not None:
+            runs = runs[: max(options.max_runs - count, 0)]
+        count += len(runs)
+        if runs:
+            yield runs
+
+
+def _in_bounds(created_us: int, options: _Options) -> bool:
+    return (options.since_us is None or created_us >= options.since_us) and (
+        options.until_us is None or created_us < options.until_us)
+
+
+def fetch_table(*, api_key: str | None = None, base_url: str | None = None,
+                status: str | Sequence[str] | None = None, search_key: str | None = None,
+                error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
+                concurrency: int = DEFAULT_CONCURRENCY, since: datetime | str | None = None,
+                until: datetime | str | None = None, max_runs: int | None = None,
+                progress: bool | None = None, client: httpx.Client | None = None,
+                transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
+                timeout: float | None = None, allow_insecure: bool = False,
+                report: FetchReport | None = None) -> pa.Table:
+    """Like :func:`fetch_runs`, but the typed Arrow table (what Parquet stores)."""
+    report = report if report is not None else FetchReport()
+    options = _options(status, search_key, error_code, page_size, concurrency, since, until,
+                       max_runs)
+    pages = _run_pages(api_key=api_key, base_url=base_url, options=options,
+                       filters=_filters(status=status, search_key=search_key,
+                                        error_code=error_code, since=since, until=until,
+                                        max_runs=max_runs),
+                       progress=progress, client=client, transport=transport, retry=retry,
+                       timeout=timeout, allow_insecure=allow_insecure, report=report)
+    table = runs_table(page.body for page in pages)
+    table, repeats = dedupe_runs(table, since_us=options.since_us, until_us=options.until_us,
+                                 max_runs=options.max_runs)
+    report.duplicates_dropped = repeats
+    report.runs = table.num_rows
+    return table
+
+
+def fetch_runs(*, api_key: str | None = None, base_url: str | None = None,
+               status: str | Sequence[str] | None = None, search_key: str | None = None,
+               error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
+               concurrency: int = DEFAULT_CONCURRENCY, since: datetime | str | None = None,
+               until: datetime | str | None = None, max_runs: int | None = None,
+               progress: bool | None = None, client: httpx.Client | None = None,
+               transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
+               timeout: float | None = None, allow_insecure: bool = False,
+               report: FetchReport | None = None) -> pd.DataFrame:
+    """Fetch every run that matches the filters into the typed runs frame.
+
+    Takes the same arguments as :func:`iter_pages`. Page bodies go straight to
+    the Arrow-based frame builder. Each run appears once (the copy with the
+    newest ``modified_at`` wins), newest ``created_at`` first, ties by id.
+    Pass a :class:`FetchReport` as ``report`` to learn how the fetch went.
+
+    Example:
+        >>> runs = fetch_runs(status=["failed", "timed_out"], since="7d")  # doctest: +SKIP
+    """
+    table = fetch_table(api_key=api_key, base_url=base_url, status=status,
+                        search_key=search_key, error_code=error_code, page_size=page_size,
+                        concurrency=concurrency, since=since, until=until, max_runs=max_runs,
+                        progress=progress, client=client, transport=transport, retry=retry,
+                        timeout=timeout, allow_insecure=allow_insecure, report=report)
+    return frame_from_table(table)
