@@ -62,6 +62,11 @@ def _raw_type(col: Column) -> pa.DataType:
 _RAW_SCHEMA = pa.schema([pa.field(c.name, _raw_type(c)) for c in _API]
                         + [pa.field("proxy_location_detail", pa.string()),
                            pa.field("extra_fields", pa.string())])
+# Scalar fields are declared so the reader never guesses a type for them (it
+# would read fraction-less ISO strings as timestamps); objects are inferred.
+_READ_SCHEMA = pa.schema([pa.field("r", pa.list_(pa.struct(
+    [pa.field(c.name, _raw_type(c)) for c in _API
+     if c.kind in ("string", "timestamp", "category", "int", "bool")])))])
 _PROXY_RENAMES = tuple(
     (f'"proxy_location"{sep}{{'.encode(), f'"proxy_location\\u0000object"{sep}{{'.encode())
     for sep in (":", ": ")  # compact, and Python's default; other spacing: checking path
@@ -146,16 +151,17 @@ def dedupe_runs(table: pa.Table, *, since_us: int | None = None, until_us: int |
     return table_sorted, dropped
 
 
-def frame_from_table(table: pa.Table) -> pd.DataFrame:
-    """Convert a typed runs table to pandas with the schema's dtypes.
+def frame_from_table(table: pa.Table, *, warn_unknown: bool = True) -> pd.DataFrame:
+    """Convert a typed runs table (or some of its columns) to pandas.
 
     Categories are the schema's known values followed by any unknown ones,
-    sorted; an :class:`UnknownValueWarning` names the unknown ones once per call.
+    sorted; with ``warn_unknown`` an :class:`UnknownValueWarning` names the
+    unknown ones once per call.
     """
     frame = table.to_pandas(types_mapper=_pandas_type, split_blocks=True, self_destruct=True)
     for col in COLUMNS:
-        if col.kind == "category":
-            frame[col.name] = _with_categories(frame[col.name], col)
+        if col.kind == "category" and col.name in frame.columns:
+            frame[col.name] = _with_categories(frame[col.name], col, warn_unknown)
     return frame
 
 
@@ -171,12 +177,12 @@ def _pandas_type(dtype: pa.DataType) -> Any:
     return None
 
 
-def _with_categories(values: pd.Series, col: Column) -> pd.Series:
+def _with_categories(values: pd.Series, col: Column, warn: bool) -> pd.Series:
     known = list(col.categories)
     if not isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype("category")
     unknown = sorted(set(values.cat.categories) - set(known))
-    if unknown:
+    if unknown and warn:
         warnings.warn(f"{col.name}: values unknown to runlytics kept as they are: "
                       f"{', '.join(map(str, unknown))}", UnknownValueWarning, stacklevel=4)
     return values.cat.set_categories(known + unknown)
@@ -285,6 +291,8 @@ def _read_fast(pages: list[bytes]) -> pa.Table:
     table = pj.read_json(
         io.BytesIO(data),
         read_options=pj.ReadOptions(block_size=max(longest + 64, 1 << 20)),
+        parse_options=pj.ParseOptions(explicit_schema=_READ_SCHEMA,
+                                      unexpected_field_behavior="infer"),
     )
     pages_read = table.column("r")
     if not (pa.types.is_list(pages_read.type) and pa.types.is_struct(pages_read.type.value_type)):
@@ -335,6 +343,8 @@ def _cast_known(values: pa.Array, target: pa.DataType) -> pa.Array:
         return values.cast(target)
     if pa.types.is_integer(target) and pa.types.is_floating(kind):
         return values.cast(target)  # safe: raises on a fractional value
+    if pa.types.is_string(target) and pa.types.is_timestamp(kind):
+        return pc.strftime(values, "%Y-%m-%dT%H:%M:%S")  # an inferred ISO string, back
     raise ValueError(f"inferred {kind}, need {target}")
 
 
@@ -370,7 +380,8 @@ def _canonical(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    return orjson.dumps(_canonical(value), default=str).decode()
+    # orjson writes datetimes (strings the reader took for timestamps) as ISO 8601
+    return orjson.dumps(_canonical(value)).decode()
 
 
 # -- checking path: decoded runs, every value checked ---------------------------

@@ -1,0 +1,185 @@
+"""The ``runlytics`` command: thin commands over the library.
+
+Exit codes: 0 success, 1 an API, network, data or file error, 2 a usage error
+(bad option value), 3 a report whose ``--fail-on`` threshold broke, 130
+interrupted. Expected failures print one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import RunlyticsError, UsageError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_THRESHOLD, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def add_fetch_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that talks to the API shares."""
+    from .client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
+
+    api = parser.add_argument_group("fetch options")
+    api.add_argument("--base-url", help="API base URL (default: $SKYVERN_BASE_URL, else "
+                     "https://api.skyvern.com)")
+    api.add_argument("--api-key", help="API key (default: $SKYVERN_API_KEY; prefer the "
+                     "variable: command lines are visible to other users)")
+    api.add_argument("--status", action="append", metavar="S",
+                     help="only runs with this status (repeat for several)")
+    api.add_argument("--search-key", metavar="K", help="substring filter (ids, parameters, "
+                     "headers, title, webhook URL)")
+    api.add_argument("--error-code", metavar="C", help="only runs with this error code")
+    api.add_argument("--page-size", type=_positive_int, default=DEFAULT_PAGE_SIZE,
+                     metavar="N", help=f"runs per request (default {DEFAULT_PAGE_SIZE})")
+    api.add_argument("--concurrency", type=_positive_int, default=DEFAULT_CONCURRENCY,
+                     metavar="N", help=f"requests in flight (default {DEFAULT_CONCURRENCY})")
+    api.add_argument("--max-runs", type=_positive_int, metavar="N",
+                     help="stop after the newest N runs")
+    api.add_argument("--allow-insecure", action="store_true",
+                     help="allow plain http:// to a host other than this machine")
+    api.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def add_window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", metavar="WHEN", help="created at or after WHEN: an ISO "
+                        "date/time (UTC unless it says otherwise) or a span like 7d, 12h")
+    parser.add_argument("--until", metavar="WHEN", help="created before WHEN (same forms)")
+
+
+def fetch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Library keyword arguments from the shared fetch options."""
+    return {
+        "api_key": args.api_key, "base_url": args.base_url, "status": args.status,
+        "search_key": args.search_key, "error_code": args.error_code,
+        "page_size": args.page_size, "concurrency": args.concurrency,
+        "since": getattr(args, "since", None), "until": getattr(args, "until", None),
+        "max_runs": args.max_runs, "progress": False if args.quiet else None,
+        "allow_insecure": args.allow_insecure,
+    }
+
+
+def check_writable(path: Path) -> None:
+    """Fail early, before any fetching, when ``path`` cannot be written."""
+    parent = path.parent if str(path.parent) else Path(".")
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a directory; name a file")
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {path}: cannot write in {probe}")
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr)
+
+
+# -- commands ----------------------------------------------------------------------
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from .fetch import FetchReport, fetch_table
+    from .store import write_parquet
+
+    out = Path(args.out)
+    check_writable(out)
+    report = FetchReport()
+    table = fetch_table(report=report, **fetch_kwargs(args))
+    write_parquet(table, out, redact=not args.keep_secrets, base_url=report.base_url,
+                  filters=report.filters, fetched_at=datetime.now(timezone.utc),
+                  fetch_report=report.to_dict())
+    _say(args, report.summary())
+    print(f"wrote {table.num_rows:,} runs to {out}")
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulator import run_forever
+
+    def ready(url: str) -> None:
+        print(f"simulated Skyvern API at {url}  (API key: {args.key})", flush=True)
+        print(f"  try: SKYVERN_BASE_URL={url} SKYVERN_API_KEY={args.key} "
+              "runlytics fetch --out runs.parquet", flush=True)
+        print("Ctrl-C stops it.", flush=True)
+
+    run_forever(args.host, args.port, ready=ready, n_runs=args.runs, seed=args.seed,
+                api_key=args.key, latency=args.latency_ms / 1000.0)
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "fetch": cmd_fetch,
+    "simulate": cmd_simulate,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="runlytics", description="Fetch, analyse and report on Skyvern "
+                     "workflow runs.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"runlytics {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    fetch = sub.add_parser("fetch", help="fetch runs into a Parquet file",
+                           description="Fetch every matching run into one Parquet file, "
+                           "written atomically and only on success. Header values and URL "
+                           "credentials are redacted unless --keep-secrets.")
+    fetch.add_argument("--out", required=True, metavar="FILE.parquet")
+    fetch.add_argument("--keep-secrets", action="store_true",
+                       help="keep header values and URL credentials in the file")
+    add_fetch_options(fetch)
+    add_window_options(fetch)
+
+    sim = sub.add_parser("simulate", help="serve the simulated Skyvern API",
+                         description="Serve a simulated Skyvern runs API on this machine "
+                         "until Ctrl-C, for trying runlytics without an account.")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8000)
+    sim.add_argument("--runs", type=_positive_int, default=5000, help="runs in the history")
+    sim.add_argument("--seed", type=int, default=7)
+    sim.add_argument("--key", default="sim-key", help="the API key it accepts")
+    sim.add_argument("--latency-ms", type=float, default=0.0, help="delay per request")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (the console script exits with it)."""
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"runlytics: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RunlyticsError as exc:
+        print(f"runlytics: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("runlytics: interrupted; files are written whole or not at all, so nothing "
+              "partial was left", file=sys.stderr)
+        return EXIT_INTERRUPTED
+

@@ -1,0 +1,97 @@
+"""Redaction of values that may hold secrets, for every file and report.
+
+What is redacted (names stay visible, values become ``***``):
+
+- ``extra_http_headers`` and ``cdp_connect_headers``: every header value.
+- ``webhook_callback_url``, ``totp_verification_url``, ``browser_address``:
+  every query-string value and any password in the URL.
+- ``proxy_location_detail``: the password in a custom proxy URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["MASK", "REDACTED_COLUMNS", "redact_headers", "redact_table", "redact_url"]
+
+MASK = "***"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with query values and any password replaced by ``***``.
+
+    Example:
+        >>> redact_url("https://u:pw@hooks.example/cb?token=abc&tenant=x")
+        'https://u:***@hooks.example/cb?token=***&tenant=***'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:{MASK}@{host}" if ":" in userinfo else f"{MASK}@{host}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, MASK) for k, _ in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_headers(text: str) -> str:
+    """A JSON object of headers with every value replaced by ``***``."""
+    try:
+        headers = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return MASK
+    if not isinstance(headers, dict):
+        return MASK
+    return orjson.dumps({k: MASK for k in headers}).decode()
+
+
+def _redact_proxy(text: str) -> str:
+    try:
+        detail = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return MASK
+    if isinstance(detail, dict) and isinstance(detail.get("url"), str):
+        detail["url"] = redact_url(detail["url"])
+    return orjson.dumps(detail).decode()
+
+
+REDACTED_COLUMNS: dict[str, Callable[[str], str]] = {
+    "extra_http_headers": redact_headers,
+    "cdp_connect_headers": redact_headers,
+    "webhook_callback_url": redact_url,
+    "totp_verification_url": redact_url,
+    "browser_address": redact_url,
+    "proxy_location_detail": _redact_proxy,
+}
+
+
+def redact_table(table: pa.Table) -> pa.Table:
+    """A copy of a runs table with the secret-bearing values redacted."""
+    for name, redact in REDACTED_COLUMNS.items():
+        if name not in table.column_names:
+            continue
+        values = table.column(name)
+        if values.null_count == len(values):
+            continue
+        index = table.column_names.index(name)
+        redacted = pa.array([None if v is None else redact(v) for v in values.to_pylist()],
+                            values.type)
+        table = table.set_column(index, table.field(index), redacted)
+    return table
+
+
+def has_secrets(table: pa.Table) -> bool:
+    """Whether any secret-bearing column holds a value."""
+    return any(name in table.column_names and pc.count(table.column(name)).as_py()
+               for name in REDACTED_COLUMNS)

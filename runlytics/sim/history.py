@@ -1,0 +1,170 @@
+"""When the runs of a synthetic history were created, and which ones are special.
+
+Creation times follow a daily and weekly rhythm (busy UTC afternoons, quiet
+weekends, slow growth over the window); scheduled workflows fire on their cron
+minute; ``tie_groups`` batches share one ``created_at`` to the microsecond, as
+a bulk insert in one transaction does. The newest runs are placed so that the
+history ends with runs still created, queued, running and paused, and a few
+older runs are stuck or were timed out by the sweeper.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fields import US
+from .runs import Role
+from .workflows import Workflow
+
+__all__ = ["HistoryPlan", "draw_history"]
+
+# Relative volume per UTC hour of day and per weekday (Monday first).
+_HOUR_WEIGHTS = np.array([0.25, 0.2, 0.18, 0.18, 0.2, 0.3, 0.45, 0.6, 0.75, 0.85, 0.9, 0.95,
+                          1.0, 1.0, 1.0, 0.95, 0.95, 0.9, 0.8, 0.65, 0.55, 0.45, 0.35, 0.3])
+_DAY_WEIGHTS = np.array([1.0, 1.05, 1.05, 1.0, 0.9, 0.4, 0.3])
+_NEWEST_ROLES = (Role.CREATED, Role.QUEUED, Role.RUNNING, Role.PAUSED, Role.QUEUED,
+                 Role.RUNNING, Role.RUNNING, Role.RUNNING)
+
+KIND_NATURAL, KIND_SCHEDULED, KIND_TIE = 0, 1, 2
+
+
+@dataclass
+class HistoryPlan:
+    """Parallel lists, oldest run first: creation instant, workflow, kind, role."""
+
+    created: list[int]
+    workflow: list[int]
+    kind: list[int]
+    role: list[int]
+    n_legacy: int        # the oldest n_legacy runs carry no queued/started/finished
+    n_untriggered: int   # the oldest n_untriggered runs have trigger_type null
+
+
+def _tie_sizes(rng: np.random.Generator, groups: int, n: int) -> list[int]:
+    """Batch sizes from a few to a few hundred, together at most half the runs."""
+    if groups <= 0 or n < 4:
+        return []
+    sizes = np.exp(rng.uniform(math.log(3), math.log(300), size=groups)).round().astype(int)
+    budget = n // 2
+    if sizes.sum() > budget:
+        sizes = np.maximum(2, (sizes * budget / sizes.sum()).astype(int))
+    out: list[int] = []
+    for s in sizes.tolist():
+        if sum(out) + s > budget:
+            break
+        out.append(s)
+    return out
+
+
+def _draw_times(rng: np.random.Generator, m: int, start: int, now: int) -> np.ndarray:
+    """``m`` creation instants in (start, now) following the weekly rhythm."""
+    n_hours = max(1, math.ceil((now - start) / (3600 * US)))
+    hour_start = now - (n_hours - np.arange(n_hours, dtype=np.int64)) * 3600 * US
+    hour_of_day = (hour_start // (3600 * US)) % 24
+    weekday = (hour_start // (86_400 * US) + 3) % 7  # 1970-01-01 was a Thursday
+    weights = (_HOUR_WEIGHTS[hour_of_day] * _DAY_WEIGHTS[weekday]
+               * np.linspace(0.8, 1.2, n_hours))
+    bins = rng.choice(n_hours, size=m, p=weights / weights.sum())
+    times = hour_start[bins] + rng.integers(0, 3600 * US, size=m)
+    return np.clip(times, start + 1, now - 1)
+
+
+def draw_history(rng: np.random.Generator, workflows: list[Workflow], n: int, *, start: int,
+                 now: int, tie_groups: int = 0) -> HistoryPlan:
+    """Draw the creation instants and special roles of ``n`` runs.
+
+    Args:
+        rng: seeded numpy generator.
+        workflows: the workflows (their weights pick who runs how often).
+        n: number of runs.
+        start: start of the window, epoch microseconds.
+        now: end of the window (the simulator clock).
+        tie_groups: number of batches sharing one created_at.
+
+    Returns:
+        A :class:`HistoryPlan`, oldest first.
+    """
+    weights = np.array([w.weight for w in workflows])
+    weights = weights / weights.sum()
+    sizes = _tie_sizes(rng, tie_groups, n)
+    n_nat = n - sum(sizes)
+    created = _draw_times(rng, n_nat, start, now)
+    wf_idx = rng.choice(len(workflows), size=n_nat, p=weights)
+    kind = np.zeros(n_nat, dtype=np.int64)
+    # Scheduled workflows fire on their cron minute, a second or two late.
+    for w in workflows:
+        if w.schedule is None:
+            continue
+        period, offset = w.schedule
+        mask = (wf_idx == w.index) & (rng.random(n_nat) < 0.85)
+        t = created[mask]
+        snapped = (t - offset) // period * period + offset + rng.integers(
+            200_000, 2_500_000, size=t.size)
+        snapped = np.where(snapped >= now, snapped - period, snapped)
+        snapped = np.where(snapped <= start, snapped + period, snapped)
+        created[mask] = np.clip(snapped, start + 1, now - 1)
+        kind[mask] = KIND_SCHEDULED
+    whole = rng.random(n_nat) < 0.03  # stamps written without a fraction
+    created[whole] -= created[whole] % US
+    if sizes:
+        anchors = _draw_times(rng, len(sizes), start, now - 3600 * US)
+        anchors[::3] -= anchors[::3] % US
+        tie_wf = rng.choice(len(workflows), size=len(sizes), p=weights)
+        created = np.concatenate([created, np.repeat(anchors, sizes)])
+        wf_idx = np.concatenate([wf_idx, np.repeat(tie_wf, sizes)])
+        kind = np.concatenate([kind, np.full(sum(sizes), KIND_TIE)])
+    role = np.zeros(n, dtype=np.int64)
+    _place_newest(rng, created, kind, role, now)
+    order = np.argsort(created, kind="stable")
+    created, wf_idx, kind, role = created[order], wf_idx[order], kind[order], role[order]
+    n_legacy = math.ceil(n * 0.05) if n >= 20 else 0
+    _place_stuck(rng, created, kind, role, now, n_legacy)
+    return HistoryPlan(created.tolist(), wf_idx.tolist(), kind.tolist(), role.tolist(),
+                       n_legacy=n_legacy, n_untriggered=math.ceil(n * 0.08) if n >= 20 else 0)
+
+
+def _place_newest(rng: np.random.Generator, created: np.ndarray, kind: np.ndarray,
+                  role: np.ndarray, now: int) -> None:
+    """Move the newest runs into the last minutes and give them in-flight roles."""
+    candidates = np.flatnonzero(kind != KIND_TIE)
+    k = min(len(_NEWEST_ROLES), len(candidates) // 4)
+    if k == 0:
+        return
+    newest = candidates[np.argsort(created[candidates], kind="stable")[-k:]]
+    roles = _NEWEST_ROLES[:k]
+    ages = []
+    for r in roles:
+        if r == Role.CREATED:
+            ages.append(rng.uniform(0.1, 0.9))
+        elif r == Role.QUEUED:
+            ages.append(rng.uniform(5, 60))
+        else:
+            ages.append(rng.uniform(60, 900))
+    pairs = sorted(zip((now - (np.array(ages) * US).astype(np.int64)).tolist(), roles,
+                       strict=True))
+    for idx, (target, r) in zip(newest.tolist(), pairs, strict=True):
+        created[idx] = max(int(created[idx]), target)
+        role[idx] = r
+        kind[idx] = KIND_NATURAL
+
+
+def _place_stuck(rng: np.random.Generator, created: np.ndarray, kind: np.ndarray,
+                 role: np.ndarray, now: int, n_legacy: int) -> None:
+    """Pick a few older runs to be stuck for hours or swept to timed_out."""
+    n = created.size
+    eligible = (kind != KIND_TIE) & (role == Role.NORMAL) & (np.arange(n) >= n_legacy)
+    age = now - created
+    wanted = []
+    if n >= 100:
+        hours = np.flatnonzero(eligible & (age > 2 * 3600 * US) & (age < 10 * 3600 * US))
+        wanted += list(zip(rng.permutation(hours)[:2].tolist(),
+                           (Role.STUCK_QUEUED, Role.STUCK_RUNNING), strict=False))
+    if n >= 50:
+        days = np.flatnonzero(eligible & (age > 86_400 * US))
+        count = 2 if n >= 200 else 1
+        wanted += [(i, Role.SWEPT) for i in rng.permutation(days)[:count].tolist()]
+    for i, r in wanted:
+        role[i] = r
