@@ -36,6 +36,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -133,23 +134,37 @@ class _Pager:
         self.main: list[Page] = []
         self.effective_size = options.page_size
         self.clamped = False
+        self.repeated: list[int] = []
+        self.pushed_down = False
+        self.first_seen_created: list[np.ndarray] = []
+        # pages read one after the other with consecutive numbers, for tie checks
+        self.neighbours: list[tuple[Page, Page]] = []
+        self.last: Page | None = None
+        self.head_growth = 0
 
     # -- bookkeeping ----------------------------------------------------------
 
     def _take(self, page: Page) -> Page:
+        """Count the page in; remember which of its rows were seen before."""
         self.report.pages_requested += 1
         self.report.rows_received += len(page)
-        new = 0
+        self.repeated = []
         for i, run_id in enumerate(page.index.ids):
             if run_id in self.seen:
+                self.repeated.append(i)
                 continue
             self.seen.add(run_id)
-            new += 1
-            created = int(page.index.created_us[i])
-            if self._in_range(created):
+            if self._in_range(int(page.index.created_us[i])):
                 self.in_range += 1
+        fresh = np.ones(len(page), bool)
+        fresh[self.repeated] = False
+        self.first_seen_created.append(page.index.created_us[fresh])
+        if self.last is not None and self.last.number + 1 == page.number and \
+                self.last.page_size == page.page_size:
+            self.neighbours.append((self.last, page))
+        self.last = page
         if self.progress is not None:
-            self.progress.update(new)
+            self.progress.update(len(page) - len(self.repeated))
         return page
 
     def _in_range(self, created_us: int) -> bool:
@@ -172,14 +187,18 @@ class _Pager:
 
     def pages(self) -> Iterator[Page]:
         yield from self._main_pass()
-        # a repeat in the main pass means rows were pushed down between requests
         self.report.repeats_while_paging = self.report.rows_received - len(self.seen)
         yield from self._catch_up()
-        self.report.drift_detected = bool(self.report.repeats_while_paging
-                                          or self.report.runs_caught_up)
-        if self.report.drift_detected:
-            yield from self._repair_gaps()
-        yield from self._repair_ties()
+        # New runs at the head, or repeats that a tie at the page edge does not
+        # explain, mean the list moved under the main pass.
+        self.report.drift_detected = self.pushed_down or self.report.runs_caught_up > 0
+        for repair in (self._repair_gaps, self._repair_ties):
+            if repair == self._repair_gaps and not self.report.drift_detected:
+                continue
+            before = self.report.pages_requested
+            yield from repair()
+            if self.report.drift_detected and self.report.pages_requested > before:
+                yield from self._catch_up()  # runs created while the repair ran
 
     def _main_pass(self) -> Iterator[Page]:
         pending: list[tuple[int, Future[Page]]] = []
@@ -192,6 +211,7 @@ class _Pager:
                 while pending:
                     _, future = pending.pop(0)
                     page = self._take(future.result())
+                    self._note_repeats(page)
                     self._note_clamp(page)
                     self.main.append(page)
                     yield page
@@ -208,6 +228,14 @@ class _Pager:
                 for _, future in pending:
                     future.cancel()
 
+    def _note_repeats(self, page: Page) -> None:
+        """Repeats not all tied with the previous page's last row: rows were pushed down."""
+        if self.repeated and self.main:
+            edge = self.main[-1].index.created_us[-1] if len(self.main[-1]) else None
+            created = page.index.created_us
+            if any(created[i] != edge for i in self.repeated):
+                self.pushed_down = True
+
     def _note_clamp(self, page: Page) -> None:
         previous = self.main[-1] if self.main else None
         if previous is not None and len(page) and len(previous) < self.opt.page_size:
@@ -216,6 +244,7 @@ class _Pager:
             self.report.page_size_clamped_to = self.effective_size
 
     def _catch_up(self) -> Iterator[Page]:
+        self.head_growth = 0
         for number in range(1, MAX_CATCH_UP_PAGES + 1):
             before = len(self.seen)
             page = self._take(self._get(number))
@@ -230,65 +259,87 @@ class _Pager:
             f"{MAX_CATCH_UP_PAGES} pages (runs are being created faster than they can be read)"
 
     def _repair_gaps(self) -> Iterator[Page]:
-        """Re-read pages asked for before their predecessor was answered."""
-        suspects = []
-        for before, page in zip(self.main, self.main[1:], strict=False):
-            concurrent = page.sent_at < before.received_at
-            if concurrent and not set(before.index.ids) & set(page.index.ids):
-                suspects.append(page.number)
-        for number in suspects:
-            self.report.gap_refetches += 1
-            page = self._take(self._get(number))
-            yield page
-            if number == self.main[-1].number:
-                yield from self._continue_after(page)
+        """Re-read from every page asked for before its predecessor was answered.
 
-    def _continue_after(self, page: Page) -> Iterator[Page]:
-        """Read on, one page at a time, until the main pass's stop rule holds again."""
-        while self._stop_reason(page) is None:
-            page = self._take(self._get(page.number + 1))
-            self.report.gap_refetches += 1
-            yield page
+        Such a page may have been answered before runs were pushed down, which
+        leaves a gap after its predecessor. Pages read now come after both, so
+        reading on from its number until its old first run shows up again (or
+        is passed) covers the gap, however many runs were pushed in. A read
+        that passes the number of a later suspect page reads on to that page's
+        first run too, so one sequential sweep serves neighbouring suspects.
+        """
+        suspects = [page for before, page in zip(self.main, self.main[1:], strict=False)
+                    if page.sent_at < before.received_at
+                    and not set(before.index.ids) & set(page.index.ids)]
+        i = 0
+        while i < len(suspects):
+            number = suspects[i].number
+            while True:
+                fresh = self._take(self._get(number))
+                self.report.gap_refetches += 1
+                yield fresh
+                while i + 1 < len(suspects) and suspects[i + 1].number <= number:
+                    i += 1
+                if self._reached(suspects[i], fresh):
+                    break
+                number += 1
+            i += 1
+
+    def _reached(self, old: Page, fresh: Page) -> bool:
+        """Whether ``fresh`` (read now) is at or past where ``old`` began."""
+        if not len(old):  # the old page was the empty last one
+            return self._stop_reason(fresh) is not None
+        return (not len(fresh) or old.index.ids[0] in fresh.index.ids
+                or fresh.index.created_us[-1] < old.index.created_us[0])
 
     def _repair_ties(self) -> Iterator[Page]:
-        pages = [p for p in self.main if len(p)]
-        by_number = {p.number: p for p in pages}
+        """Re-read each ``created_at`` that ends one page and starts the next.
+
+        Rows with equal ``created_at`` come back in any order, so a group cut
+        by a page edge can show one member twice and another never. The group
+        is read again in one window that holds it whole, placed by counting
+        the runs known to be newer, and checked to lie strictly inside.
+        """
         done: set[int] = set()
-        for before, after in zip(pages, pages[1:], strict=False):
+        for before, after in self.neighbours:
+            if not len(before) or not len(after):
+                continue
             tie = int(before.index.created_us[-1])
             if tie != int(after.index.created_us[0]) or tie in done:
                 continue
             done.add(tie)
-            first, last = before.number, after.number
-            while first - 1 in by_number and int(by_number[first].index.created_us[0]) == tie:
-                first -= 1
-            while last + 1 in by_number and int(by_number[last].index.created_us[-1]) == tie:
-                last += 1
-            window = yield from self._tie_window(tie, first, last)
-            if window:
+            verified = yield from self._tie_window(tie)
+            if verified:
                 self.report.tie_groups_repaired += 1
             else:
                 self.report.tie_groups_unverified += 1
 
-    def _tie_window(self, tie: int, first: int, last: int) -> Iterator[Page]:
-        size = self.effective_size
-        margin = max(size // 2, 1)
+    def _tie_window(self, tie: int) -> Iterator[Page]:
+        created = np.concatenate(self.first_seen_created) if self.first_seen_created \
+            else np.empty(0, np.int64)
+        # The group's offset is the number of runs newer than it, plus the runs
+        # created since the last read of the head (measured by earlier windows).
+        newer = int((created > tie).sum()) + self.head_growth
+        group = int((created == tie).sum())
+        margin = 4 + self.effective_size // 10
         for _ in range(TIE_ATTEMPTS):
-            lo = max((first - 1) * size - margin, 0)
-            hi = last * size + margin
-            window = _window(lo, hi)
+            window = _window(max(newer - margin, 0), newer + group + margin)
             if window is None or window[1] > MAX_TIE_WINDOW or (
                     self.clamped and window[1] > self.effective_size):
                 return False
             number, page_size = window
             page = self._take(self._get(number, page_size))
             yield page
-            created = page.index.created_us
-            starts_inside = number == 1 or (len(created) and created[0] > tie)
-            ends_inside = len(page) < page_size or (len(created) and created[-1] < tie)
-            if starts_inside and ends_inside and tie in set(created.tolist()):
+            seen = page.index.created_us
+            if len(seen):
+                self.head_growth = max(0, (number - 1) * page_size
+                                       - int((created > seen[0]).sum()))
+                newer = int((created > tie).sum()) + self.head_growth
+            starts_inside = number == 1 or (len(seen) and seen[0] > tie)
+            ends_inside = len(page) < page_size or (len(seen) and seen[-1] < tie)
+            if starts_inside and ends_inside:
                 return True
-            margin *= 2
+            margin *= 4
         return False
 
 

@@ -267,7 +267,7 @@ def _raw_batch(pages: list[Any]) -> pa.Table:
     if all(isinstance(p, bytes) for p in pages):
         try:
             return _read_fast(pages)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        except (pa.ArrowException, ValueError):
             pass  # the checking path below names what is wrong, or copes with it
     return _read_checked(pages)
 
