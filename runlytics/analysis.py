@@ -13,7 +13,9 @@ Conventions shared by all helpers:
   ``queue_seconds = started_at - queued_at``,
   ``duration_seconds = finished_at - started_at``,
   ``turnaround_seconds = finished_at - created_at``. Null when either end is
-  null. A negative value no further below 0 than ``skew_tolerance_seconds`` is
+  null. (Under a retry policy the server clears ``started_at`` and
+  ``finished_at`` when it queues a run again: timings describe the current
+  attempt.) A negative value no further below 0 than ``skew_tolerance_seconds`` is
   clock skew between the database and the app hosts: it is clamped to 0 and
   flagged ``<metric>_clamped``. A value further below 0 is flagged
   ``<metric>_suspect``, set to null and never used in a statistic.
@@ -38,8 +40,12 @@ Conventions shared by all helpers:
   time). Aliases anchored on a period's end select the same periods as in
   :meth:`pandas.DataFrame.resample` but are labelled by the period's start:
   ``"W"`` (= ``"W-SUN"``) is Monday to Sunday labelled by the Monday, ``"ME"``
-  is a calendar month labelled by its first day. Every bucket from the first
-  to the last run's is present, with zero counts when no run falls in it.
+  is a calendar month labelled by its first day. Fixed-length aliases (``"h"``,
+  ``"15min"``) step in absolute time from the first bucket's local start. A
+  local midnight that does not exist (a DST jump) starts its day at the first
+  instant after it; a repeated one starts it at its first occurrence. Every
+  bucket from the first to the last run's is present, with zero counts when
+  no run falls in it; at most ``MAX_BUCKETS`` of them.
   Runs without ``created_at`` are left out of bucketed results.
 * **now.** Ages of unfinished runs are measured up to ``now``: a timestamp
   (naive values are UTC), or None for the current time. Pass it explicitly
@@ -72,6 +78,7 @@ __all__ = [
     "DEFAULT_TREND_PERIOD",
     "FAILURE_STATUSES",
     "LATENCY_STATS",
+    "MAX_BUCKETS",
     "METRICS",
     "NON_FINAL_STATUSES",
     "TIMING_COLUMNS",
@@ -122,7 +129,6 @@ MAX_BUCKETS = 1_000_000
 
 _QUANTILES = (0.5, 0.9, 0.95, 0.99)
 _NAT = np.iinfo(np.int64).min
-_INF = np.iinfo(np.int64).max
 _US = 1_000_000
 _STRING = pd.StringDtype("pyarrow")
 _TREND_ORDER = ("new", "growing", "stable", "shrinking", "gone")
@@ -179,8 +185,9 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
 
 def _us(s: pd.Series) -> np.ndarray:
     """Timestamps as int64 microseconds since the epoch, UTC; NaT is _NAT."""
-    # .values of a tz-aware Series is the naive UTC datetime64 array (no copy).
-    values = np.asarray(s.values)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert(None)  # naive UTC, same values
+    values = s.to_numpy()
     return values.astype("datetime64[us]", copy=False).view(np.int64)
 
 
@@ -215,8 +222,9 @@ def _seconds(value: Any, what: str) -> float:
 
 
 def _check_tz(tz: Any) -> Any:
+    """The tzinfo for ``tz`` (None means UTC)."""
     try:
-        return pd.Timestamp(0, tz=tz).tz
+        return pd.Timestamp(0, tz="UTC" if tz is None else tz).tz
     except Exception as exc:  # pytz/zoneinfo raise several types
         raise UsageError(f"tz must be a time zone name such as 'UTC' or 'Europe/Paris', "
                          f"got {tz!r}") from exc
@@ -254,11 +262,15 @@ class _Timing(NamedTuple):
     suspect: np.ndarray  # bool
 
 
-def _timing_arrays(df: pd.DataFrame, tolerance: float,
+def _timing_arrays(df: pd.DataFrame, tolerance: Any,
                    metrics: Sequence[str] = METRICS) -> dict[str, _Timing]:
-    if not (math.isfinite(tolerance) and tolerance >= 0):
+    try:
+        limit = float(tolerance)
+    except (TypeError, ValueError):
+        limit = math.nan
+    if not (math.isfinite(limit) and limit >= 0):
         raise UsageError(f"skew_tolerance_seconds must be a number >= 0, got {tolerance!r}")
-    tolerance_us = round(tolerance * _US)
+    tolerance_us = round(limit * _US)
     stamps: dict[str, np.ndarray] = {}
     out = {}
     for metric in metrics:
@@ -314,7 +326,7 @@ def timings(df: pd.DataFrame, *,
     """
     require_columns(df, ["created_at", "queued_at", "started_at", "finished_at"],
                     where="timings")
-    arrays = _timing_arrays(df, float(skew_tolerance_seconds))
+    arrays = _timing_arrays(df, skew_tolerance_seconds)
     data: dict[str, Any] = {m: _float(arrays[m].values) for m in METRICS}
     for m in METRICS:
         data[f"{m}_clamped"] = arrays[m].clamped
@@ -348,7 +360,7 @@ def with_timings(df: pd.DataFrame, *,
 
 class _Groups(NamedTuple):
     codes: np.ndarray  # int64 group of each row, -1 = in no group
-    count: int
+    ngroups: int
     keys: pd.DataFrame  # one row per group: the by columns, then "bucket" if bucketed
     buckets: int  # buckets per key (1 without freq); group = key * buckets + bucket
 
@@ -422,7 +434,9 @@ def _edges(lo_us: int, hi_us: int, freq: Any, tz: Any) -> np.ndarray:
         if not isinstance(offset, pd.offsets.Day):
             lo_wall = offset.rollback(lo_wall)
         wall = pd.date_range(start=lo_wall, end=hi.tz_localize(None), freq=offset)
-        index = wall.tz_localize(tz, ambiguous=np.zeros(len(wall), dtype=bool),
+        # An ambiguous start (clocks going back) is its first occurrence, so the
+        # bucket holds all of its wall-clock time; a missing one moves forward.
+        index = wall.tz_localize(tz, ambiguous=np.ones(len(wall), dtype=bool),
                                  nonexistent="shift_forward")
     edges = np.unique(index.as_unit("us").asi8)
     if len(edges) == 0 or edges[0] > lo_us:  # a shifted first edge must still cover lo
@@ -463,6 +477,7 @@ def _groups(df: pd.DataFrame, by: list[str], freq: Any, tz: Any,
     if freq is None:
         coded = {name: np.where(ts != _NAT, key_codes, -1) for name, ts in (times or {}).items()}
         return _Groups(key_codes, key_count, keys, 1), coded
+    tz = _check_tz(tz)
     times = times if times is not None else {"created_at": _us(df["created_at"])}
     dtype = _bucket_dtype(tz)
     span = _range(*times.values())
@@ -491,15 +506,20 @@ def _count(codes: np.ndarray, ngroups: int, mask: np.ndarray | None = None) -> n
     return np.bincount(selected[selected >= 0], minlength=ngroups)[:ngroups].astype(np.int64)
 
 
-def _grouped_stats(codes: np.ndarray, values: np.ndarray, ngroups: int) -> dict[str, np.ndarray]:
-    """n, mean, p50, p90, p95, p99, max of ``values`` per group (NaN and code -1 skipped)."""
+def _grouped_stats(codes: np.ndarray, values: np.ndarray, ngroups: int, *,
+                   value_order: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """n, mean, p50, p90, p95, p99, max of ``values`` per group (NaN and code -1 skipped).
+
+    ``value_order``, when given, is ``np.argsort`` of the kept values (a cache
+    for callers that group the same values several ways).
+    """
     keep = (codes >= 0) & ~np.isnan(values)
     g, v = codes[keep], values[keep]
     n = np.bincount(g, minlength=ngroups).astype(np.int64)
     out: dict[str, np.ndarray] = {"n": n}
     has = n > 0
     out["mean"] = _ratio(np.bincount(g, weights=v, minlength=ngroups), n)
-    order = np.argsort(v)
+    order = np.argsort(v) if value_order is None else value_order
     if ngroups > 1:
         small = g[order].astype(np.int16 if ngroups < 2**15 else np.int64)
         order = order[np.argsort(small, kind="stable")]
@@ -509,7 +529,7 @@ def _grouped_stats(codes: np.ndarray, values: np.ndarray, ngroups: int) -> dict[
     size = n[has]
     for q in _QUANTILES:
         # numpy's "linear" method, step by step, so results match np.percentile.
-        virtual = size * q + (1 + q * (1 - 1 - 1)) - 1
+        virtual = (size - 1) * q
         below = np.floor(virtual)
         gamma = virtual - below
         lo = np.clip(below.astype(np.int64), 0, size - 1)
@@ -558,16 +578,18 @@ def _open_intervals(df: pd.DataFrame, metric: str, stamps: dict[str, np.ndarray]
 
 
 def _latency_frame(df: pd.DataFrame, groups: _Groups, metrics: Sequence[str],
-                   arrays: dict[str, _Timing], now_us: int) -> pd.DataFrame:
+                   arrays: dict[str, _Timing], now_us: int,
+                   orders: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     stamps = {c: _us(df[c]) for c in ("created_at", "queued_at", "started_at", "finished_at")}
     open_status = _status_mask(df, NON_FINAL_STATUSES)
-    codes, ng = groups.codes, groups.count
+    codes, ng = groups.codes, groups.ngroups
     runs = _count(codes, ng)
     table: dict[str, list[np.ndarray]] = {name: [] for name in LATENCY_STATS}
     for metric in metrics:
-        stats = _grouped_stats(codes, arrays[metric].values, ng)
+        stats = _grouped_stats(codes, arrays[metric].values, ng,
+                               value_order=(orders or {}).get(metric))
         mask, anchor = _open_intervals(df, metric, stamps, open_status)
-        ages = np.maximum(now_us - anchor, 0) / _US
+        ages = np.maximum(now_us - np.where(mask, anchor, now_us), 0) / _US
         table["runs"].append(runs)
         table["unfinished"].append(_count(codes, ng, mask))
         table["suspect"].append(_count(codes, ng, arrays[metric].suspect))
@@ -595,7 +617,10 @@ def latency_summary(df: pd.DataFrame, *, by: str | Sequence[str] | None = None,
     """Latency statistics per group (long layout: one row per group and metric).
 
     Statistics are over the runs whose metric is known (see :func:`timings`;
-    suspect values excluded, clamped ones counted as 0). Runs whose interval
+    suspect values excluded, clamped ones counted as 0): ``mean`` is the
+    arithmetic mean, ``pXX`` the XXth percentile by linear interpolation
+    (numpy's default: position ``q * (n - 1)`` of the sorted values), ``max``
+    the largest value. Runs whose interval
     has started but not ended are not in the statistics; they are counted in
     ``unfinished`` with the age of the oldest one as of ``now``, so a backlog
     shows even when every finished run was quick. Unfinished, per metric, for
@@ -632,14 +657,14 @@ def latency_summary(df: pd.DataFrame, *, by: str | Sequence[str] | None = None,
         >>> runs.pipe(latency_summary, by="workflow_permanent_id", now=now)
     """
     by_cols = _by_list(by)
-    metrics = list(metrics)
+    metrics = list(dict.fromkeys([metrics] if isinstance(metrics, str) else metrics))
     unknown = [m for m in metrics if m not in METRICS]
     if unknown or not metrics:
         raise UsageError(f"metrics must be some of {', '.join(METRICS)}, got {metrics!r}")
     require_columns(df, ["status", "created_at", "queued_at", "started_at", "finished_at",
                          *by_cols], where="latency_summary")
     now_us = _now_us(now)
-    arrays = _timing_arrays(df, float(skew_tolerance_seconds), metrics)
+    arrays = _timing_arrays(df, skew_tolerance_seconds, metrics)
     groups, _ = _groups(df, by_cols, freq, tz)
     return _latency_frame(df, groups, metrics, arrays, now_us)
 
@@ -678,10 +703,16 @@ def _failure_labels(df: pd.DataFrame, rows: np.ndarray,
                                             dtype=_STRING), sort=True)
     labels = [str(u) for u in uniques]
     codes = codes.astype(np.int64, copy=False)
-    # A run counts once per distinct category.
-    pair = np.unique(parents * max(len(labels), 1) + codes)
-    parents, codes = pair // max(len(labels), 1), pair % max(len(labels), 1)
-    bare = np.setdiff1d(np.arange(len(rows)), parents)
+    # A run counts once per distinct category. Parents come sorted, so sorting
+    # the pair keys only reorders within a run and is cheap.
+    width = max(len(labels), 1)
+    pair = np.sort(parents * width + codes)
+    if len(pair):
+        pair = pair[np.append(True, pair[1:] != pair[:-1])]
+    parents, codes = pair // width, pair % width
+    has_category = np.zeros(len(rows), dtype=bool)
+    has_category[parents] = True
+    bare = np.flatnonzero(~has_category)
     if bare.size:
         parents = np.concatenate([parents, bare])
         codes = _merge_label(np.concatenate([codes, np.full(bare.size, -1)]), labels,
@@ -768,7 +799,7 @@ def failure_breakdown(df: pd.DataFrame, *, by: str | Sequence[str] | None = None
     require_columns(df, needed + (["created_at"] if freq is not None else []),
                     where="failure_breakdown")
     groups, _ = _groups(df, by_cols, freq, tz)
-    codes, ng = groups.codes, groups.count
+    codes, ng = groups.codes, groups.ngroups
     failed = _status_mask(df, FAILURE_STATUSES) & (codes >= 0)
     runs = _count(codes, ng)
     failures = _count(codes, ng, failed)
@@ -866,7 +897,7 @@ def failure_trends(df: pd.DataFrame, *, period: Any = DEFAULT_TREND_PERIOD, now:
     trend[(previous == 0) & (latest > 0)] = 0
     trend[(latest == 0) & (previous > 0)] = 4
     order = np.lexsort((_label_rank(labels), -latest, trend))
-    names = np.array(labels, dtype=object)[order] if nl else []
+    names: Any = np.array(labels, dtype=object)[order] if nl else []
     return pd.DataFrame({
         "category": _strings(names),
         "trend": _strings(np.array(_TREND_ORDER, dtype=object)[trend[order]]),
@@ -900,7 +931,7 @@ def _mix(df: pd.DataFrame, column: str, by: str | Sequence[str] | None, freq: An
     require_columns(df, [column, *by_cols] + (["created_at"] if freq is not None else []),
                     where=where)
     groups, _ = _groups(df, by_cols, freq, tz)
-    codes, ng = groups.codes, groups.count
+    codes, ng = groups.codes, groups.ngroups
     label_codes, labels = _labels(df[column])
     nl = len(labels)
     runs = _count(codes, ng)
@@ -1008,7 +1039,7 @@ def success_rate(df: pd.DataFrame, *, by: str | Sequence[str] | None = None, fre
     groups, _ = _groups(df, by_cols, freq, tz)
     out = groups.keys.copy()
     completed, finished = _success_counts(df, groups, include_canceled)
-    out["runs"] = _count(groups.codes, groups.count)
+    out["runs"] = _count(groups.codes, groups.ngroups)
     out["n_completed"] = completed
     out["n_finished"] = finished
     out["success_rate"] = _float(_ratio(completed, finished))
@@ -1018,8 +1049,8 @@ def success_rate(df: pd.DataFrame, *, by: str | Sequence[str] | None = None, fre
 def _success_counts(df: pd.DataFrame, groups: _Groups,
                     include_canceled: bool) -> tuple[np.ndarray, np.ndarray]:
     final = [s for s in schema.FINAL_STATUSES if include_canceled or s != "canceled"]
-    completed = _count(groups.codes, groups.count, _status_mask(df, ["completed"]))
-    finished = _count(groups.codes, groups.count, _status_mask(df, final))
+    completed = _count(groups.codes, groups.ngroups, _status_mask(df, ["completed"]))
+    finished = _count(groups.codes, groups.ngroups, _status_mask(df, final))
     return completed, finished
 
 
@@ -1057,7 +1088,7 @@ def throughput(df: pd.DataFrame, *, freq: Any = "D", tz: Any = "UTC",
     groups, coded = _groups(df, by_cols, freq, tz, times=times)
     out = groups.keys.copy()
     for name in times:
-        out[name] = _count(coded[name], groups.count)
+        out[name] = _count(coded[name], groups.ngroups)
     return out
 
 
@@ -1157,23 +1188,30 @@ def concurrency(df: pd.DataFrame, *, freq: Any = None, points: Any = None, tz: A
                     where="concurrency")
     if freq is not None and points is not None:
         raise UsageError("give freq or points, not both")
+    tz = _check_tz(tz)
     dtype = _bucket_dtype(tz)
     now_us = _now_us(now)
+    if len(df):
+        times, queued_n, running_n = _step_series(df, now_us)
+    else:
+        times = queued_n = running_n = np.zeros(0, dtype=np.int64)
+    if points is None and freq is None:
+        # Every change: the step function itself (constant until the next row), plus now.
+        if len(df) and (not len(times) or times[-1] != now_us):
+            last_q, last_r = (queued_n[-1], running_n[-1]) if len(times) else (0, 0)
+            times = np.append(times, now_us)
+            queued_n, running_n = np.append(queued_n, last_q), np.append(running_n, last_r)
+        return pd.DataFrame({
+            "time": _to_datetime(times, tz).astype(dtype).array,
+            "queued": queued_n, "running": running_n,
+            "queued_max": queued_n.copy(), "running_max": running_n.copy(),
+        })
     if points is not None:
         at = np.unique(np.array([_ts_us(p, "points") for p in points], dtype=np.int64))
-    elif len(df) == 0:
-        at = np.zeros(0, dtype=np.int64)
+    elif len(df):
+        at = _edges(int(times[0]) if len(times) else now_us, now_us, freq, tz)
     else:
-        times, queued_n, running_n = _step_series(df, now_us)
-        if freq is None:
-            at = times if len(times) and times[-1] == now_us else np.append(times, now_us)
-        else:
-            first = int(times[0]) if len(times) else now_us
-            at = _edges(first, now_us, freq, tz) if first <= now_us else np.zeros(0, np.int64)
-    if len(df) == 0:
-        times = queued_n = running_n = np.zeros(0, dtype=np.int64)
-    elif points is not None:
-        times, queued_n, running_n = _step_series(df, now_us)
+        at = np.zeros(0, dtype=np.int64)
     return pd.DataFrame({
         "time": _to_datetime(at, tz).astype(dtype).array,
         "queued": _value_at(times, queued_n, at).astype(np.int64),
@@ -1196,7 +1234,7 @@ def _stuck(df: pd.DataFrame, now_us: int, queued_threshold: Any,
         # A retry that is not due yet is waiting on purpose: count from when it is due.
         due = _us(df["next_attempt_at"])
         since = np.where(waiting & (due != _NAT), np.maximum(since, due), since)
-    age = np.where(since != _NAT, (now_us - since) / _US, np.nan)
+    age = np.where(since != _NAT, (now_us - np.where(since != _NAT, since, now_us)) / _US, np.nan)
     with np.errstate(invalid="ignore"):
         stuck = open_status & (since != _NAT) & (
             (waiting & (age > q_limit)) | (~waiting & (age > r_limit)))
@@ -1279,7 +1317,7 @@ def _value_counts(values: pd.Series, known: Sequence[str]) -> dict[str, int]:
     extra = sorted(k for k in seen if k != UNKNOWN)
     out.update({k: seen[k] for k in extra})
     if UNKNOWN in seen:
-        out[UNKNOWN] = out.get(UNKNOWN, 0) + seen[UNKNOWN] if UNKNOWN in known else seen[UNKNOWN]
+        out[UNKNOWN] = seen[UNKNOWN]
     return out
 
 
@@ -1332,11 +1370,13 @@ def summary(df: pd.DataFrame, *, now: Any = None, include_canceled: bool = False
                          "finished_at"], where="summary")
     now_us = _now_us(now)
     metrics = ("queue_seconds", "duration_seconds")
-    arrays = _timing_arrays(df, float(skew_tolerance_seconds), metrics)
+    arrays = _timing_arrays(df, skew_tolerance_seconds, metrics)
     n = len(df)
 
     overall = _groups(df, [], None, "UTC")[0]
-    latency = _latency_frame(df, overall, metrics, arrays, now_us)
+    # Sort each metric's values once for the overall and the per-workflow figures.
+    orders = {m: np.argsort(arrays[m].values[~np.isnan(arrays[m].values)]) for m in metrics}
+    latency = _latency_frame(df, overall, metrics, arrays, now_us, orders)
     figures: dict[str, dict[str, Any]] = {}
     for i, metric in enumerate(metrics):
         row = latency.iloc[i] if len(latency) else None
@@ -1368,14 +1408,14 @@ def summary(df: pd.DataFrame, *, now: Any = None, include_canceled: bool = False
         "success_rate": _py(completed[0] / finished[0]) if n and finished[0] else None,
         "success_rate_n": int(finished[0]) if n else 0,
         "stuck_runs": int(_stuck(df, now_us, queued_threshold, running_threshold)[0].sum()),
-        "workflows": _workflow_rows(df, arrays, include_canceled, created),
+        "workflows": _workflow_rows(df, arrays, orders, include_canceled, created),
     }
 
 
-def _workflow_rows(df: pd.DataFrame, arrays: dict[str, _Timing], include_canceled: bool,
-                   created: np.ndarray) -> list[dict[str, Any]]:
+def _workflow_rows(df: pd.DataFrame, arrays: dict[str, _Timing], orders: dict[str, np.ndarray],
+                   include_canceled: bool, created: np.ndarray) -> list[dict[str, Any]]:
     groups = _groups(df, ["workflow_permanent_id"], None, "UTC")[0]
-    codes, ng = groups.codes, groups.count
+    codes, ng = groups.codes, groups.ngroups
     if ng == 0:
         return []
     runs = _count(codes, ng)
@@ -1389,18 +1429,27 @@ def _workflow_rows(df: pd.DataFrame, arrays: dict[str, _Timing], include_cancele
     title_row = np.full(ng, -1, dtype=np.int64)
     title_row[codes[candidates]] = candidates
     title_values = pd.api.extensions.take(titles.array, title_row, allow_fill=True)
-    columns: dict[str, list[Any]] = {
-        "workflow_permanent_id": groups.keys["workflow_permanent_id"].tolist(),
-        "workflow_title": list(title_values),
-        "runs": runs.tolist(),
-        "success_rate": _ratio(completed, finished).tolist(),
-        "success_rate_n": finished.tolist(),
+    order = np.lexsort((np.arange(ng), -runs))
+    columns: dict[str, Any] = {
+        "workflow_permanent_id": groups.keys["workflow_permanent_id"].array,
+        "workflow_title": title_values,
+        "runs": runs,
+        "success_rate": _ratio(completed, finished),
+        "success_rate_n": finished,
     }
     for metric in ("queue_seconds", "duration_seconds"):
-        stats = _grouped_stats(codes, arrays[metric].values, ng)
-        columns[f"{metric}_n"] = stats["n"].tolist()
-        columns[f"{metric}_p50"] = stats["p50"].tolist()
-        columns[f"{metric}_p90"] = stats["p90"].tolist()
-    order = np.lexsort((np.arange(ng), -runs))
-    names = list(columns)
-    return [{name: _py(columns[name][i]) for name in names} for i in order.tolist()]
+        stats = _grouped_stats(codes, arrays[metric].values, ng, value_order=orders[metric])
+        columns[f"{metric}_n"] = stats["n"]
+        columns[f"{metric}_p50"] = stats["p50"]
+        columns[f"{metric}_p90"] = stats["p90"]
+    lists = [_plain_list(values[order]) for values in columns.values()]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*lists, strict=True)]
+
+
+def _plain_list(values: Any) -> list[Any]:
+    """Plain Python values; NaN and NA -> None."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return [None if v != v else v for v in values.tolist()]
+    if isinstance(values, np.ndarray):
+        return values.tolist()
+    return [None if v is pd.NA or v is None else v for v in values.tolist()]
