@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from .errors import RunlyticsError, UsageError
+from .frame import UnknownValueWarning
 
 __all__ = ["main"]
 
@@ -101,7 +104,7 @@ def _say(args: argparse.Namespace, text: str) -> None:
 # -- commands ----------------------------------------------------------------------
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from .fetch import FetchReport, fetch_table
     from .store import write_parquet
@@ -111,7 +114,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     report = FetchReport()
     table = fetch_table(report=report, **fetch_kwargs(args))
     write_parquet(table, out, redact=not args.keep_secrets, base_url=report.base_url,
-                  filters=report.filters, fetched_at=datetime.now(timezone.utc),
+                  filters=report.filters, fetched_at=datetime.now(UTC),
                   fetch_report=report.to_dict())
     _say(args, report.summary())
     print(f"wrote {table.num_rows:,} runs to {out}")
@@ -119,22 +122,39 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from .simulator import run_forever
+    from .simulator import Simulator, run_forever
 
     def ready(url: str) -> None:
-        print(f"simulated Skyvern API at {url}  (API key: {args.key})", flush=True)
-        print(f"  try: SKYVERN_BASE_URL={url} SKYVERN_API_KEY={args.key} "
+        print(f"simulated Skyvern API at {url} (API key: {args.key}); Ctrl-C stops it\n"
+              f"  try: SKYVERN_BASE_URL={url} SKYVERN_API_KEY={args.key} "
               "runlytics fetch --out runs.parquet", flush=True)
-        print("Ctrl-C stops it.", flush=True)
 
-    run_forever(args.host, args.port, ready=ready, n_runs=args.runs, seed=args.seed,
-                api_key=args.key, latency=args.latency_ms / 1000.0)
+    sim = Simulator(n_runs=args.runs, seed=args.seed, api_key=args.key, hostile=args.hostile)
+    sim.latency = args.latency_ms / 1000.0
+    run_forever(args.host, args.port, on_ready=ready, live=not args.frozen, sim=sim)
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from .sync import sync
+
+    kwargs = fetch_kwargs(args)
+    for option, key in (("--error-code", "error_code"), ("--max-runs", "max_runs")):
+        if kwargs.pop(key) is not None:
+            raise UsageError(f"sync cannot keep a {option} selection up to date; use "
+                             f"`runlytics fetch {option} ...` for a one-shot extract")
+    kwargs.pop("since", None)
+    kwargs.pop("until", None)
+    report = sync(Path(args.dir), lookback=args.lookback, rescan_days=args.rescan_days,
+                  redact=not args.keep_secrets, **kwargs)
+    _say(args, report.summary())
     return EXIT_OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "fetch": cmd_fetch,
     "simulate": cmd_simulate,
+    "sync": cmd_sync,
 }
 
 
@@ -164,14 +184,48 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=7)
     sim.add_argument("--key", default="sim-key", help="the API key it accepts")
     sim.add_argument("--latency-ms", type=float, default=0.0, help="delay per request")
+    sim.add_argument("--hostile", action="store_true",
+                     help="put HTML, control and bidi characters in server text")
+    sim.add_argument("--frozen", action="store_true",
+                     help="do not follow the wall clock (no new runs, no progress)")
+
+    sync = sub.add_parser(
+        "sync", help="keep a partitioned Parquet dataset of runs up to date",
+        description="Keep DIR, a Parquet dataset partitioned by created date "
+        "(created_date=YYYY-MM-DD/), up to date: the first sync fetches every run, later "
+        "ones only the new runs and the runs that were not final last time (runs a retry "
+        "policy reopens included), plus a look-back window. Only changed partitions are "
+        "rewritten, each atomically; the state file _runlytics_state.json is written "
+        "last. A change to a run that had long been final is only seen by --rescan-days. "
+        "--status is applied locally (every status is read); every sync of DIR must use "
+        "the same filters. Header values and URL credentials are redacted unless "
+        "--keep-secrets.")
+    sync.add_argument("dir", metavar="DIR", help="the dataset directory (created if missing)")
+    sync.add_argument("--lookback", default="15m", metavar="SPAN",
+                      help="re-read runs created this long before the newest and the oldest "
+                      "open run seen last time, e.g. 15m, 2h (default 15m)")
+    sync.add_argument("--rescan-days", type=float, metavar="N",
+                      help="also re-read the runs created in the last N days (catches "
+                      "changes to runs that had long been final)")
+    sync.add_argument("--keep-secrets", action="store_true",
+                      help="keep header values and URL credentials in the files")
+    add_fetch_options(sync)
     return parser
+
+
+def _note(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """Warnings as one line each, without the source line Python would show."""
+    print(f"runlytics: note: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (the console script exits with it)."""
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UnknownValueWarning)
+            warnings.showwarning = _note
+            return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"runlytics: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

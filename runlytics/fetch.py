@@ -59,6 +59,7 @@ __all__ = ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"]
 MAX_CATCH_UP_PAGES = 200
 MAX_TIE_WINDOW = 5_000
 TIE_ATTEMPTS = 3
+TIE_COLLECT_ROUNDS = 20
 
 
 @dataclass
@@ -309,6 +310,8 @@ class _Pager:
                 continue
             done.add(tie)
             verified = yield from self._tie_window(tie)
+            if not verified:
+                verified = yield from self._collect_tie(tie)
             if verified:
                 self.report.tie_groups_repaired += 1
             else:
@@ -340,6 +343,36 @@ class _Pager:
             if starts_inside and ends_inside:
                 return True
             margin *= 4
+        return False
+
+
+    def _collect_tie(self, tie: int) -> Iterator[Page]:
+        """A group too big for one window: read its pages again until all members showed.
+
+        The main pass tells the group's size (the span of offsets it filled);
+        each new read shows members in a new order. Only possible while the
+        list stood still.
+        """
+        if self.report.drift_detected:
+            return False
+        size = self.effective_size
+        spots = [(page.number - 1) * size + int(i) for page in self.main
+                 for i in np.flatnonzero(page.index.created_us == tie)]
+        if not spots:
+            return False
+        first, last = min(spots), max(spots)
+        members = {run_id for page in self.main for run_id, created in
+                   zip(page.index.ids, page.index.created_us.tolist(), strict=True)
+                   if created == tie}
+        for _ in range(TIE_COLLECT_ROUNDS):
+            for number in range(first // size + 1, last // size + 2):
+                page = self._take(self._get(number, size))
+                yield page
+                members.update(run_id for run_id, created in
+                               zip(page.index.ids, page.index.created_us.tolist(), strict=True)
+                               if created == tie)
+            if len(members) >= last - first + 1:
+                return True
         return False
 
 

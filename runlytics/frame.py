@@ -161,8 +161,16 @@ def frame_from_table(table: pa.Table, *, warn_unknown: bool = True) -> pd.DataFr
     frame = table.to_pandas(types_mapper=_pandas_type, split_blocks=True, self_destruct=True)
     for col in COLUMNS:
         if col.kind == "category" and col.name in frame.columns:
-            frame[col.name] = _with_categories(frame[col.name], col, warn_unknown)
+            frame[col.name] = _with_categories(frame[col.name], col, warn_unknown,
+                                               _labels_of_objects(frame, col.name))
     return frame
+
+
+def _labels_of_objects(frame: pd.DataFrame, name: str) -> set[str]:
+    """Proxy labels made from objects (``US/CA``, ``custom``): expected, not unknown."""
+    if name != "proxy_location" or "proxy_location_detail" not in frame.columns:
+        return set()
+    return set(frame.loc[frame["proxy_location_detail"].notna(), name].dropna())
 
 
 def _pandas_type(dtype: pa.DataType) -> Any:
@@ -177,14 +185,16 @@ def _pandas_type(dtype: pa.DataType) -> Any:
     return None
 
 
-def _with_categories(values: pd.Series, col: Column, warn: bool) -> pd.Series:
+def _with_categories(values: pd.Series, col: Column, warn: bool,
+                     expected: set[str]) -> pd.Series:
     known = list(col.categories)
     if not isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype("category")
     unknown = sorted(set(values.cat.categories) - set(known))
-    if unknown and warn:
+    news = [value for value in unknown if value not in expected]
+    if news and warn:
         warnings.warn(f"{col.name}: values unknown to runlytics kept as they are: "
-                      f"{', '.join(map(str, unknown))}", UnknownValueWarning, stacklevel=4)
+                      f"{', '.join(map(str, news))}", UnknownValueWarning, stacklevel=4)
     return values.cat.set_categories(known + unknown)
 
 
