@@ -278,7 +278,13 @@ def _raw_batch(pages: list[Any]) -> pa.Table:
         try:
             return _read_fast(pages)
         except (pa.ArrowException, ValueError):
-            pass  # the checking path below names what is wrong, or copes with it
+            # Often only one page trips the reader (a nested value whose type it
+            # guesses differently in two blocks): halve, so the rest stays fast.
+            if len(pages) > 1:
+                middle = len(pages) // 2
+                return pa.concat_tables([_raw_batch(pages[:middle]),
+                                         _raw_batch(pages[middle:])])
+    # the checking path names what is wrong, or copes with what the reader cannot
     return _read_checked(pages)
 
 
@@ -380,18 +386,19 @@ def _extra_json(by_name: dict[str, pa.Array], names: list[str], n: int) -> pa.Ar
 
 
 def _canonical(value: Any) -> Any:
-    """Sorted keys, no null members, renamed proxy keys restored: one text per value."""
+    """No null members, renamed proxy keys restored (keys are sorted when dumped)."""
     if isinstance(value, dict):
-        return {("proxy_location" if k == _PROXY_OBJECT_KEY else k): _canonical(v)
-                for k, v in sorted(value.items()) if v is not None}
+        return {("proxy_location" if k == _PROXY_OBJECT_KEY else k):
+                (_canonical(v) if isinstance(v, dict | list) else v)
+                for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_canonical(v) for v in value]
+        return [_canonical(v) if isinstance(v, dict | list) else v for v in value]
     return value
 
 
 def _dumps(value: Any) -> str:
     # orjson writes datetimes (strings the reader took for timestamps) as ISO 8601
-    return orjson.dumps(_canonical(value)).decode()
+    return orjson.dumps(_canonical(value), option=orjson.OPT_SORT_KEYS).decode()
 
 
 # -- checking path: decoded runs, every value checked ---------------------------
