@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC
@@ -94,6 +95,11 @@ def check_writable(path: Path) -> None:
         raise UsageError(f"--out {path} is a directory; name a file")
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"--out {path}: cannot write in {probe}")
+    try:  # os.access says yes to root everywhere, even on /proc or a read-only mount
+        tempfile.TemporaryFile(dir=probe).close()
+    except OSError as exc:
+        raise UsageError(f"--out {path}: cannot write in {probe} ({exc.strerror or exc})") \
+            from None
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
@@ -151,9 +157,95 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    out = Path(args.out)
+    check_writable(out / "runs.parquet")
+    result = run_demo(out, n_runs=args.runs, seed=args.seed,
+                      progress=False if args.quiet else None)
+    _say(args, result.fetch_report.summary())
+    print(headline(result.summary))
+    print(f"\nwrote to {out}/:\n"
+          f"  {result.html.name:<14} the report (open it in a browser)\n"
+          f"  {result.markdown.name:<14} the same in Markdown, plots in {result.plots.name}/\n"
+          f"  {result.summary_json.name:<14} the summary for alerting\n"
+          f"  {result.extract.name:<14} every run, for pandas, DuckDB or a warehouse")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .fetch import FetchReport
+    from .report import (
+        FORMATS,
+        build_report,
+        check_threshold_keys,
+        check_tz,
+        fetch_for_report,
+        format_for_path,
+        load_runs,
+        parse_threshold,
+        write_report,
+    )
+
+    thresholds = [parse_threshold(expr) for expr in args.fail_on or []]
+    check_threshold_keys(thresholds)  # before any fetching: a typo costs nothing
+    tz = check_tz(args.tz)
+    outs = [(Path(out), args.format or format_for_path(out)) for out in args.out]
+    for out, fmt in outs:
+        if fmt not in FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+        check_writable(out)
+    if args.from_path:
+        data = load_runs(args.from_path)
+    else:
+        options = fetch_kwargs(args)
+        del options["since"], options["until"]
+        data = fetch_for_report(since=args.since, until=args.until, **options)
+        if isinstance(data.fetch_report, FetchReport):
+            _say(args, data.fetch_report.summary())
+    report = build_report(data.runs, since=args.since, until=args.until, tz=tz, now=data.now,
+                          fetch_report=data.fetch_report, source=data.source,
+                          data_since=data.data_since, fail_on=thresholds)
+    for out, fmt in outs:
+        write_report(report, out, fmt)
+        print(f"wrote the {fmt} report to {out}")
+    for result in report.thresholds:
+        if result.no_data:
+            print(f"runlytics: threshold not checked: {result.describe()}", file=sys.stderr)
+    for result in report.breached:
+        print(f"runlytics: threshold broke: {result.describe()}", file=sys.stderr)
+    return EXIT_THRESHOLD if report.breached else EXIT_OK
+
+
+def headline(summary: dict[str, Any]) -> str:
+    """The report's headline figures in a few lines, with their sample sizes."""
+    from .plots import format_seconds
+
+    period = summary.get("period") or {}
+    rate = summary.get("success_rate")
+    queue, duration = summary.get("queue_seconds") or {}, summary.get("duration_seconds") or {}
+    failures = sorted((summary.get("failure_categories") or {}).items(), key=lambda kv: -kv[1])
+    top = ", ".join(f"{name} {count:,}" for name, count in failures[:3] if count) or "none"
+    start, end = str(period.get("start", ""))[:16], str(period.get("end", ""))[:16]
+    return "\n".join([
+        f"{summary.get('runs', 0):,} runs created {start} to {end} UTC",
+        "  success rate   " + (f"{rate:.1%} of {summary.get('success_rate_n', 0):,} finished"
+                               if rate is not None else "no finished runs"),
+        f"  queue wait     p50 {format_seconds(queue.get('p50'))}, "
+        f"p90 {format_seconds(queue.get('p90'))} (n={queue.get('n', 0):,})",
+        f"  duration       p50 {format_seconds(duration.get('p50'))}, "
+        f"p90 {format_seconds(duration.get('p90'))} (n={duration.get('n', 0):,})",
+        f"  stuck now      {summary.get('stuck_runs', 0):,}",
+        f"  top failures   {top}",
+    ])
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": cmd_demo,
     "fetch": cmd_fetch,
     "simulate": cmd_simulate,
+    "report": cmd_report,
     "sync": cmd_sync,
 }
 
@@ -164,6 +256,18 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     parser.add_argument("--version", action="version", version=f"runlytics {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="the whole pipeline on the simulated API",
+                          description="Start the simulated Skyvern API on 127.0.0.1, fetch "
+                          "every run over HTTP, and write the Parquet extract, the HTML and "
+                          "Markdown reports, the plots and the JSON summary into --out. "
+                          "No account needed; nothing leaves this machine.")
+    demo.add_argument("--out", default="runlytics-demo", metavar="DIR",
+                      help="folder for the files (default ./runlytics-demo)")
+    demo.add_argument("--runs", type=_positive_int, default=20_000,
+                      help="runs in the simulated 30-day history (default 20,000)")
+    demo.add_argument("--seed", type=int, default=7, help="seed of the simulated history")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar or fetch summary")
 
     fetch = sub.add_parser("fetch", help="fetch runs into a Parquet file",
                            description="Fetch every matching run into one Parquet file, "
@@ -210,6 +314,40 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--keep-secrets", action="store_true",
                       help="keep header values and URL credentials in the files")
     add_fetch_options(sync)
+
+    rep = sub.add_parser(
+        "report", help="write a report: HTML for people, Markdown, or JSON for alerting",
+        description="Report on the runs created in a period, compared with the period of "
+        "the same length before it: headline figures with sample sizes, a table per "
+        "workflow, failure categories with what is new, plots, stuck runs and how the data "
+        "was fetched. Runs come from --from (a Parquet file or a dataset directory) or are "
+        "fetched (from the start of the previous period, so the comparison is possible). "
+        "HTML is one self-contained file (plots embedded, no script, no network); Markdown "
+        "puts its plots in NAME_files/ beside it; JSON is the summary. Server text is "
+        "always escaped; header values and webhook URLs never appear. Exit 3 when a "
+        "--fail-on threshold broke (the report is written anyway).",
+        epilog="example (cron, Monday 07:00): runlytics report --since 7d "
+        "--out weekly.html --out weekly.json --fail-on 'success_rate<0.9' "
+        "--fail-on 'queue_seconds.p90>120' --fail-on 'stuck_runs>0'")
+    rep.add_argument("--out", required=True, action="append", metavar="PATH",
+                     help="file to write; the format follows the extension (.html, .md, "
+                     ".json) unless --format; repeat to write several formats of one report")
+    rep.add_argument("--format", choices=("html", "md", "json"),
+                     help="format of every --out (default: from its extension, else html)")
+    rep.add_argument("--from", dest="from_path", metavar="FILE_OR_DATASET",
+                     help="read runs from a Parquet file (runlytics fetch) or a dataset "
+                     "directory (runlytics sync) instead of fetching; its fetch time is "
+                     "'now' for ages, stuck runs and spans like 7d")
+    add_window_options(rep)
+    rep.add_argument("--tz", default="UTC", metavar="ZONE",
+                     help="time zone for dates, daily buckets and plot axes, e.g. "
+                     "Europe/Paris (default UTC; the JSON stays in UTC)")
+    rep.add_argument("--fail-on", action="append", metavar="EXPR",
+                     help="exit 3 when EXPR holds: KEY OP NUMBER over the JSON summary, OP "
+                     "one of > >= < <= == !=, e.g. 'queue_seconds.p90>120', "
+                     "'success_rate<0.9', 'stuck_runs>0', 'failure_categories.PROXY_ERROR>10'"
+                     "; repeatable; a null value (no data) does not break")
+    add_fetch_options(rep)
     return parser
 
 

@@ -395,14 +395,22 @@ def _options(status: str | Sequence[str] | None, search_key: str | None,
                              page_size=page_size, concurrency=concurrency)
     if max_runs is not None and (not isinstance(max_runs, int) or max_runs < 1):
         raise UsageError(f"max_runs must be a whole number >= 1, got {max_runs!r}")
-    since_ts, until_ts = to_utc(since, "since"), to_utc(until, "until")
     return _Options(
         params=build_params(statuses, search_key, error_code),
         page_size=page_size, concurrency=concurrency,
-        since_us=None if since_ts is None else since_ts.value // 1000,
-        until_us=None if until_ts is None else until_ts.value // 1000,
+        since_us=_bound_us(since, "since"), until_us=_bound_us(until, "until"),
         max_runs=max_runs,
     )
+
+
+def _bound_us(value: datetime | str | None, name: str) -> int | None:
+    """``since``/``until`` in µs since the epoch (UTC); out-of-range values are usage errors."""
+    try:
+        stamp = to_utc(value, name)
+        # not .value: nanoseconds overflow before year 1677
+        return None if stamp is None else int(stamp.as_unit("us").asm8.view("i8"))
+    except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
+        raise UsageError(f"{name}: {value!r} is out of range (years 1 to 9999)") from None
 
 
 def _filters(**values: Any) -> dict[str, Any]:
@@ -415,7 +423,11 @@ def _progress_bar(progress: bool | None) -> Any:
         progress = sys.stderr.isatty() or "ipykernel" in sys.modules
     if not progress:
         return None
-    from tqdm.auto import tqdm
+    try:  # a widget bar in Jupyter when ipywidgets is there, else text on stderr
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
     return tqdm(unit=" runs", desc="fetching runs", file=sys.stderr, leave=False)
 
 
@@ -432,7 +444,11 @@ def _run_pages(*, api_key: str | None, base_url: str | None, options: _Options,
     report.base_url, report.filters = runs_client.base_url, filters
     bar = _progress_bar(progress)
     try:
-        yield from _Pager(runs_client, options, report, bar).pages()
+        for page in _Pager(runs_client, options, report, bar).pages():
+            yield page
+            # The pager keeps pages for their ids and times, never their bodies:
+            # the caller has taken the body, so memory does not grow with them.
+            page.body = b""
     finally:
         if bar is not None:
             bar.close()

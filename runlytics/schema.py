@@ -42,6 +42,7 @@ __all__ = [
     "api_field_names",
     "arrow_schema",
     "column",
+    "column_reference",
     "pandas_dtypes",
 ]
 
@@ -229,3 +230,21 @@ def arrow_schema() -> pa.Schema:
 def pandas_dtypes() -> dict[str, object]:
     """Column name -> pandas dtype, with the known categories for categoricals."""
     return {c.name: c.dtype for c in COLUMNS}
+
+
+_DTYPE_NAMES = {
+    "string": "string", "timestamp": "datetime64[us, UTC]", "category": "category",
+    "int": "Int64", "bool": "boolean", "json": "string (JSON)",
+    "failures": "list<struct> (Arrow)", "script": "struct (Arrow)",
+}
+
+
+def column_reference() -> str:
+    """The column reference as a Markdown table (the README embeds this text)."""
+    lines = ["| column | dtype | required | meaning |", "|---|---|---|---|"]
+    for c in COLUMNS:
+        note = " *(derived)*" if c.derived else ""
+        meaning = c.meaning.replace("|", "\\|")
+        lines.append(f"| `{c.name}` | {_DTYPE_NAMES[c.kind]} | {'yes' if c.required else ''} "
+                     f"| {meaning}{note} |")
+    return "\n".join(lines) + "\n"
