@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import orjson
@@ -23,6 +23,7 @@ from .fields import STATUS_ENUM_TEXT, STATUSES, US, to_us
 __all__ = [
     "EXPIRED_KEY",
     "MAX_FILTER_LENGTH",
+    "Headers",
     "UNKNOWN_ORG_KEY",
     "ListQuery",
     "Reply",
@@ -43,6 +44,12 @@ MAX_FILTER_LENGTH = 500
 # a sign, digit groups joined by single underscores, and a fraction of zeros.
 _INT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?")
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+class Headers(Protocol):
+    """Request headers: ``get`` must ignore case (http.server's and httpx's do)."""
+
+    def get(self, name: str, /) -> str | None: ...
 
 
 @dataclass(slots=True)

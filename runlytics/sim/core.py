@@ -1,7 +1,7 @@
 """The simulated Skyvern organisation: its runs, its clock, and how it answers.
 
 :class:`Simulator` owns a seeded history of runs and answers list requests the
-way the real server does (see ``/work/shared/skyvern-api.md``): ``ORDER BY
+way the real server does (per the team's notes on Skyvern 1.0.56): ``ORDER BY
 created_at DESC`` with no tie-breaker, LIMIT/OFFSET pages, FastAPI errors. It
 is transport-free: :meth:`Simulator.handle` maps a request to a
 :class:`~runlytics.sim.api.Reply`, and :mod:`runlytics.sim.server` puts it on
@@ -15,12 +15,14 @@ the newest-first order is kept incrementally, and a page is
 
 from __future__ import annotations
 
+import gc
 import heapq
 import random
 import threading
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -32,12 +34,24 @@ from . import api
 from .faults import FAULT_KINDS, apply_fault, check_kind
 from .fields import STATUSES, US, from_us, now_us, to_us
 from .history import KIND_SCHEDULED, KIND_TIE, draw_history
-from .runs import Run, RunFactory
+from .planner import RunFactory
+from .runs import Run
 from .workflows import Workflow, make_workflows, workflow_object
 
 __all__ = ["FAULT_KINDS", "Simulator"]
 
 _ID_BASE = 602_374_229_000_000_000
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 _CACHE_LIMIT = 64
 
 
@@ -81,6 +95,7 @@ class Simulator:
         if n_runs < 0 or n_workflows < 1 or days <= 0 or tie_groups < 0:
             raise ValueError("need n_runs >= 0, n_workflows >= 1, days > 0, tie_groups >= 0")
         self.seed = seed
+        self.days = days
         self.api_key = api_key
         self.hostile = hostile
         self.latency = 0.0
@@ -99,10 +114,11 @@ class Simulator:
         self._workflows: list[Workflow] = make_workflows(
             prng, n_workflows, start_us=start, org_id=org, hostile=hostile)
         weights = [w.weight for w in self._workflows]
-        self._wf_cum = np.cumsum(weights).tolist()
         self._order_rng = random.Random(f"runlytics-sim:{seed}:order")
         self._fault_rng = random.Random(f"runlytics-sim:{seed}:faults")
-        self._factory = RunFactory(random.Random(f"runlytics-sim:{seed}:runs"), hostile=hostile)
+        self._factory = RunFactory(random.Random(f"runlytics-sim:{seed}:runs"), self._workflows,
+                                   hostile=hostile)
+        self._wf_p = np.array(weights) / sum(weights)
         self._order: list[Run] = []   # newest first; ties newest-created first
         self._neg: list[int] = []     # -created_at of _order, ascending (for bisect)
         self._by_id: dict[str, Run] = {}
@@ -110,38 +126,36 @@ class Simulator:
         self._seq = 0
         self._state_version = 0       # bumped when a status (or codes) may change
         self._member_version = 0      # bumped when runs are added
-        self._views: dict[tuple[Any, ...], tuple[int, list[Run], list[int]]] = {}
-        self._build_history(np.random.default_rng(seed), n_runs, start, tie_groups)
+        # filtered views: key -> ((member, state) version, runs, -created_at)
+        self._views: dict[tuple[Any, ...], tuple[tuple[int, int], list[Run], list[int]]] = {}
+        # Building (and below, decoding) hundreds of thousands of small objects
+        # triggers the cyclic GC over and over for nothing: none of them are garbage.
+        with _gc_paused():
+            self._build_history(np.random.default_rng(seed), n_runs, start, tie_groups)
 
     # -- construction ----------------------------------------------------------
     def _build_history(self, rng: np.random.Generator, n: int, start: int,
                        tie_groups: int) -> None:
         plan = draw_history(rng, self._workflows, n, start=start, now=self._now,
                             tie_groups=tie_groups)
-        ids = (_ID_BASE + rng.integers(0, 10**6) + np.cumsum(rng.integers(2, 24, size=n))
-               ).tolist()
-        make = self._factory.make
-        wfs = self._workflows
+        ids = (_ID_BASE + int(rng.integers(0, 10**6))
+               + np.cumsum(rng.integers(2, 24, size=n))).tolist()
+        triggers: list[str | bool | None] = [
+            "scheduled" if k == KIND_SCHEDULED else "api" if k == KIND_TIE else True
+            for k in plan.kind]
+        triggers[:plan.n_untriggered] = [None] * plan.n_untriggered
+        runs = self._factory.make_batch(plan.workflow, plan.created, [f"wr_{i}" for i in ids], 0,
+                                        now=self._now, triggers=triggers, roles=plan.role,
+                                        n_legacy=plan.n_legacy)
         now = self._now
-        runs = []
         heap = []
-        for i in range(n):
-            kind = plan.kind[i]
-            if i < plan.n_untriggered:
-                trigger: str | bool | None = None
-            elif kind == KIND_SCHEDULED:
-                trigger = "scheduled"
-            elif kind == KIND_TIE:
-                trigger = "api"
-            else:
-                trigger = True
-            run = make(wfs[plan.workflow[i]], plan.created[i], f"wr_{ids[i]}", i, now=now,
-                       trigger=trigger, role=plan.role[i], legacy=i < plan.n_legacy)
-            runs.append(run)
+        for run in runs:
             due = run.evaluate(now)[1]
             if due is not None:
-                heap.append((due, i, run))
+                heap.append((due, run.seq, run))
         heapq.heapify(heap)
+        for run in runs:
+            run.render()  # eager: serving a page then only joins cached bytes
         self._heap = heap
         self._seq = n
         self._next_id = ids[-1] if ids else _ID_BASE
@@ -206,38 +220,38 @@ class Simulator:
     def _create(self, n: int, at: int | None) -> list[Run]:
         if n <= 0:
             return []
-        factory = self._factory
-        p = factory.prng
         newest = -self._neg[0] if self._neg else None
-        front: list[Run] = []  # runs newer than everything listed, oldest first
-        made = []
-        for _ in range(n):
-            if at is None:
-                t = self._now if newest is None or self._now > newest else newest + 1000
-            else:
-                t = at
-            if t > self._now:
-                self._advance_to(t)
-            wf = p.choices(self._workflows, cum_weights=self._wf_cum)[0]
-            self._next_id += 2 + int(p.random() * 22)
-            run = factory.make(wf, t, f"wr_{self._next_id}", self._seq, now=self._now)
+        if at is None:
+            # Distinct instants 1 ms apart, from the clock or just after the
+            # newest run; creating them moves the clock to the last one.
+            first = self._now if newest is None or self._now > newest else newest + 1000
+            created = [first + 1000 * i for i in range(n)]
+        else:
+            created = [at] * n
+        if created[-1] > self._now:
+            self._advance_to(created[-1])
+        rng = self._factory.rng
+        wf_idx = rng.choice(len(self._workflows), size=n, p=self._wf_p).tolist()
+        ids = (self._next_id + np.cumsum(rng.integers(2, 24, size=n))).tolist()
+        self._next_id = ids[-1]
+        made = self._factory.make_batch(wf_idx, created, [f"wr_{i}" for i in ids], self._seq,
+                                        now=self._now)
+        self._seq += n
+        for run in made:
             due = run.evaluate(self._now)[1]
             if due is not None:
-                heapq.heappush(self._heap, (due, self._seq, run))
-            self._seq += 1
+                heapq.heappush(self._heap, (due, run.seq, run))
             self._by_id[run.run_id] = run
-            if newest is None or t >= newest:
-                front.append(run)
-                newest = t
-            else:
-                pos = bisect_left(self._neg, -t)
+            run.render()
+        if newest is None or created[0] >= newest:
+            made_desc = made[::-1]
+            self._order[0:0] = made_desc
+            self._neg[0:0] = [-r.created for r in made_desc]
+        else:
+            for run in made:
+                pos = bisect_left(self._neg, -run.created)
                 self._order.insert(pos, run)
-                self._neg.insert(pos, -t)
-            made.append(run)
-        if front:
-            front.reverse()
-            self._order[0:0] = front
-            self._neg[0:0] = [-r.created for r in front]
+                self._neg.insert(pos, -run.created)
         self._member_version += 1
         self._state_version += 1
         return made
@@ -278,7 +292,14 @@ class Simulator:
             order, _ = self._view(statuses, search_key.lower() if search_key else None,
                                   error_code or None, workflow_permanent_id)
             body = b"[" + b",".join([r.blob or r.render() for r in order]) + b"]"
-        return orjson.loads(body)
+        with _gc_paused():
+            return orjson.loads(body)
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        """One run as the list endpoint would send it (KeyError if unknown)."""
+        with self._lock:
+            run = self._by_id[run_id]
+            return orjson.loads(run.blob or run.render())
 
     def workflows(self) -> list[dict[str, Any]]:
         """The workflows as ``GET /v1/workflows`` lists them, newest first."""
@@ -333,7 +354,7 @@ class Simulator:
 
     # -- answering -------------------------------------------------------------
     def handle(self, method: str, path: str, query_string: str,
-               headers: Mapping[str, str]) -> api.Reply:
+               headers: api.Headers) -> api.Reply:
         """Answer one HTTP request (transport-independent).
 
         Args:
@@ -375,7 +396,7 @@ class Simulator:
         return None
 
     def _list_request(self, wpid: str | None, query: dict[str, list[str]],
-                      headers: Mapping[str, str]) -> api.Reply:
+                      headers: api.Headers) -> api.Reply:
         self.request_count += 1
         fault = self._next_fault()
         if self.create_per_request > 0:
@@ -397,6 +418,8 @@ class Simulator:
         if isinstance(parsed, api.Reply):
             return parsed
         page, size = parsed
+        if self.max_page_size is not None:
+            size = min(size, self.max_page_size)
         objs = [workflow_object(w)
                 for w in sorted(self._workflows, key=lambda w: -w.created_us)]
         return api.Reply(200, orjson.dumps(objs[(page - 1) * size: page * size]))
@@ -424,7 +447,7 @@ class Simulator:
         neg = [-r.created for r in sel]
         if len(self._views) >= _CACHE_LIMIT:
             self._views.clear()
-        self._views[key] = (version, sel, neg)  # type: ignore[assignment]
+        self._views[key] = (version, sel, neg)
         return sel, neg
 
     def _page_body(self, q: api.ListQuery, wpid: str | None) -> bytes:

@@ -116,14 +116,37 @@ def draw_history(rng: np.random.Generator, workflows: list[Workflow], n: int, *,
         created = np.concatenate([created, np.repeat(anchors, sizes)])
         wf_idx = np.concatenate([wf_idx, np.repeat(tie_wf, sizes)])
         kind = np.concatenate([kind, np.full(sum(sizes), KIND_TIE)])
+    # Batch id of each run: its own (negative) for natural runs, shared in a tie batch.
+    group = np.concatenate([-1 - np.arange(n_nat),
+                            np.repeat(np.arange(len(sizes)), sizes)]).astype(np.int64)
     role = np.zeros(n, dtype=np.int64)
     _place_newest(rng, created, kind, role, now)
-    order = np.argsort(created, kind="stable")
-    created, wf_idx, kind, role = created[order], wf_idx[order], kind[order], role[order]
+    created, wf_idx, kind, role = _sorted_without_accidental_ties(created, group, wf_idx, kind,
+                                                                  role)
     n_legacy = math.ceil(n * 0.05) if n >= 20 else 0
     _place_stuck(rng, created, kind, role, now, n_legacy)
     return HistoryPlan(created.tolist(), wf_idx.tolist(), kind.tolist(), role.tolist(),
                        n_legacy=n_legacy, n_untriggered=math.ceil(n * 0.08) if n >= 20 else 0)
+
+
+def _sorted_without_accidental_ties(created: np.ndarray, group: np.ndarray,
+                                    *cols: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Sort by created_at; runs outside a tie batch never share an instant.
+
+    Whole-second rounding and cron snapping can make two runs collide; only
+    the requested ``tie_groups`` should, so the order is deterministic without them.
+    """
+    for _ in range(100):
+        order = np.argsort(created, kind="stable")
+        created, group = created[order], group[order]
+        cols = tuple(c[order] for c in cols)
+        clash = np.flatnonzero((created[1:] == created[:-1]) & (group[1:] != group[:-1])) + 1
+        if clash.size == 0:
+            break
+        later_natural = group[clash] < 0
+        created[clash[later_natural]] += 1
+        created[clash[~later_natural] - 1] -= 1  # the earlier one is natural (or both batches)
+    return (created, *cols)
 
 
 def _place_newest(rng: np.random.Generator, created: np.ndarray, kind: np.ndarray,

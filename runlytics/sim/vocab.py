@@ -66,7 +66,8 @@ FAILURES: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
     "PROXY_ERROR": (
         ("Failed to navigate to url https://{site}. Error message: "
          "net::ERR_PROXY_CONNECTION_FAILED",
-         "Failed to navigate to url https://{site}. Error message: net::ERR_TUNNEL_CONNECTION_FAILED"),
+         "Failed to navigate to url https://{site}. Error message: "
+         "net::ERR_TUNNEL_CONNECTION_FAILED"),
         "PROXY_UNREACHABLE", "The browser could not connect through the configured proxy.",
         ("PROXY_FAILED",)),
     "BROWSER_ERROR": (

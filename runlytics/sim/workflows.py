@@ -73,6 +73,9 @@ class Workflow:
     hay: str = ""
     headers_hay: str = ""
     param_hays: list[str] = field(default_factory=list)
+    # JSON text of the run object with this workflow's constants filled in
+    # (built by runs.py on first use).
+    template: str = ""
 
     def workflow_id_at(self, created_us: int) -> str:
         """The id of the workflow version that was current at ``created_us``."""
