@@ -7,6 +7,8 @@ parameter definitions, proxy values and the hostile strings that
 
 from __future__ import annotations
 
+from ..schema import PROXY_LOCATIONS
+
 __all__ = [
     "CODE_ONLY_ERRORS",
     "FAILURES",
@@ -37,15 +39,8 @@ SITES: tuple[str, ...] = (
     "quotes.insure.example", "jobs.example.org", "records.county.example.gov",
 )
 
-# The proxy_location enum, in the reference's order.
-PROXY_ENUM: tuple[str, ...] = (
-    "RESIDENTIAL", "US-CA", "US-NY", "US-TX", "US-FL", "US-WA",
-    "RESIDENTIAL_ES", "RESIDENTIAL_IE", "RESIDENTIAL_GB", "RESIDENTIAL_IN", "RESIDENTIAL_JP",
-    "RESIDENTIAL_FR", "RESIDENTIAL_DE", "RESIDENTIAL_NZ", "RESIDENTIAL_ZA", "RESIDENTIAL_AR",
-    "RESIDENTIAL_AU", "RESIDENTIAL_BR", "RESIDENTIAL_TR", "RESIDENTIAL_CA", "RESIDENTIAL_MX",
-    "RESIDENTIAL_IT", "RESIDENTIAL_NL", "RESIDENTIAL_PH", "RESIDENTIAL_KR", "RESIDENTIAL_ISP",
-    "NONE",
-)
+# The proxy_location enum, in the reference's order (the schema holds it).
+PROXY_ENUM: tuple[str, ...] = PROXY_LOCATIONS
 GEO_PROXIES: tuple[dict[str, str | None], ...] = (
     {"country": "US", "subdivision": "CA", "city": None},
     {"country": "US", "subdivision": "NY", "city": "New York"},
