@@ -77,7 +77,11 @@ REDACTED_COLUMNS: dict[str, Callable[[str], str]] = {
 
 
 def redact_table(table: pa.Table) -> pa.Table:
-    """A copy of a runs table with the secret-bearing values redacted."""
+    """A copy of a runs table with the secret-bearing values redacted.
+
+    Each distinct value is redacted once (webhook URLs and headers repeat
+    across a workflow's runs), then spread back over the rows.
+    """
     for name, redact in REDACTED_COLUMNS.items():
         if name not in table.column_names:
             continue
@@ -85,8 +89,9 @@ def redact_table(table: pa.Table) -> pa.Table:
         if values.null_count == len(values):
             continue
         index = table.column_names.index(name)
-        redacted = pa.array([None if v is None else redact(v) for v in values.to_pylist()],
-                            values.type)
+        encoded = pc.dictionary_encode(values).combine_chunks()
+        distinct = pa.array([redact(v) for v in encoded.dictionary.to_pylist()], pa.string())
+        redacted = distinct.take(encoded.indices).cast(values.type)
         table = table.set_column(index, table.field(index), redacted)
     return table
 
