@@ -357,6 +357,13 @@ def _note(message: Warning | str, category: type[Warning], *args: Any, **kwargs:
     print(f"runlytics: note: {message}", file=sys.stderr)
 
 
+def _one_line(exc: Exception) -> str:
+    """The message on one line, with control, bidi and surrogate characters (server text
+    can hold them) shown as escapes instead of acting on the terminal."""
+    text = " ".join(str(exc).split())
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (the console script exits with it)."""
     try:
@@ -366,10 +373,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _note
             return COMMANDS[args.command](args)
     except UsageError as exc:
-        print(f"runlytics: error: {exc}", file=sys.stderr)
+        print(f"runlytics: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except RunlyticsError as exc:
-        print(f"runlytics: error: {exc}", file=sys.stderr)
+        print(f"runlytics: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("runlytics: interrupted; files are written whole or not at all, so nothing "

@@ -4,6 +4,11 @@
 policy. :meth:`RunsClient.get_page` returns a :class:`Page` (the raw body and
 the ids and timestamps the pager needs) or raises an error from
 :mod:`runlytics.errors`. Paging itself lives in :mod:`runlytics.fetch`.
+
+Two environment variables, for tests of the command line (no options, not in
+the README), change the defaults when no ``retry``/``timeout`` is passed:
+``RUNLYTICS_RETRY_BASE_SECONDS`` (the backoff base and cap; waits become that
+short) and ``RUNLYTICS_TIMEOUT_SECONDS`` (the per-request timeout).
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 RUNS_PATH = "/v1/workflows/runs"
 MAX_FILTER_LENGTH = 500
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_BASE_ENV = "RUNLYTICS_RETRY_BASE_SECONDS"
+TIMEOUT_ENV = "RUNLYTICS_TIMEOUT_SECONDS"
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,20 @@ def resolve_base_url(base_url: str | None, *, allow_insecure: bool = False) -> s
     return url
 
 
+def _env_seconds(name: str) -> float | None:
+    """A positive number of seconds from environment variable ``name``, if set."""
+    text = os.environ.get(name)
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise UsageError(f"{name} must be a number of seconds > 0, got {text!r}")
+    return value
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -176,11 +197,21 @@ class RunsClient:
             raise UsageError("no API key: set SKYVERN_API_KEY or pass api_key= (--api-key)")
         self._key = key
         self.base_url = resolve_base_url(base_url, allow_insecure=allow_insecure)
-        self.retry = retry or RetryPolicy()
+        # user:password@ in the base URL is sent as basic auth but kept out of the
+        # URL, which httpx logs and reports, errors and file metadata show.
+        parsed = httpx.URL(self.base_url)
+        self._auth: httpx.Auth | Any = httpx.BasicAuth(parsed.username, parsed.password) \
+            if parsed.userinfo else httpx.USE_CLIENT_DEFAULT
+        if parsed.userinfo:
+            self.base_url = str(parsed.copy_with(username=None, password=None)).rstrip("/")
+        base = _env_seconds(RETRY_BASE_ENV)
+        self.retry = retry or (RetryPolicy() if base is None else
+                               RetryPolicy(base_seconds=base, cap_seconds=base * 8))
         self._owns_client = client is None
         self._http = client or httpx.Client(
             transport=transport,
-            timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
+            timeout=timeout if timeout is not None else (_env_seconds(TIMEOUT_ENV)
+                                                         or DEFAULT_TIMEOUT),
             limits=httpx.Limits(max_connections=max_connections,
                                 max_keepalive_connections=max_connections),
             follow_redirects=False,  # never hand the key to whatever a redirect names
@@ -263,7 +294,8 @@ class RunsClient:
         with self._lock:
             self.counters.requests += 1
         try:
-            response = self._http.get(url, params=query, headers={"x-api-key": self._key})
+            response = self._http.get(url, params=query, headers={"x-api-key": self._key},
+                                      auth=self._auth)
         except httpx.TimeoutException as exc:
             return TransportError(f"timed out ({type(exc).__name__}) on {shown}"), None
         except httpx.TransportError as exc:
@@ -273,14 +305,15 @@ class RunsClient:
         if response.status_code == 200:
             try:
                 index = page_index(response.content)
-            except SchemaError as exc:
-                return exc, None  # truncated or not an array: a gateway glitch, or final
+            except SchemaError as exc:  # truncated or not an array: a gateway glitch, or final
+                return SchemaError(f"{exc} on {shown}", run_id=exc.run_id, field=exc.field,
+                                   value=exc.value), None
             return Page(0, 0, response.content, index, 0.0, received), None
-        error = APIError.from_response(response, url=shown)
+        error = APIError.from_response(response, url=shown, secret=self._key)
         if response.status_code in RETRY_STATUSES:
             return error, _retry_after(response.headers.get("retry-after"))
         if 300 <= response.status_code < 400:
-            location = safe_url(response.headers.get("location", "(none)"))
+            location = _scrub(safe_url(response.headers.get("location", "(none)")), self._key)
             raise RequestError(response.status_code, shown,
                                f"redirected to {location}; not followed, so the API key is "
                                "never sent elsewhere: use the final URL as --base-url")
@@ -290,6 +323,9 @@ class RunsClient:
 def _final_error(failure: Exception, attempts: int, shown: str) -> Exception:
     if isinstance(failure, APIError):
         return failure
+    if isinstance(failure, SchemaError):
+        return SchemaError(f"{failure} (gave up after {attempts} attempts)",
+                           run_id=failure.run_id, field=failure.field, value=failure.value)
     return type(failure)(f"{failure} (gave up after {attempts} attempts)")
 
 

@@ -21,6 +21,7 @@ are never shown.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -94,8 +95,12 @@ class APIError(RunlyticsError):
         super().__init__(text)
 
     @classmethod
-    def from_response(cls, response: httpx.Response, *, url: str | None = None) -> APIError:
-        """The error that fits ``response``'s status, with the server's detail."""
+    def from_response(cls, response: httpx.Response, *, url: str | None = None,
+                      secret: str | None = None) -> APIError:
+        """The error that fits ``response``'s status, with the server's detail.
+
+        ``secret`` (the API key) is masked wherever the server echoed it back.
+        """
         status = response.status_code
         kind: type[APIError]
         if status in (401, 403):
@@ -108,7 +113,9 @@ class APIError(RunlyticsError):
             kind = ServerError
         else:
             kind = RequestError
-        return kind(status, url or safe_url(response.request.url), response_detail(response))
+        detail = response_detail(response)
+        return kind(status, url or safe_url(response.request.url),
+                    _masked(detail, secret) if secret else detail)
 
 
 class AuthError(APIError):
@@ -147,12 +154,25 @@ def response_detail(response: httpx.Response) -> Any:
         body = response.json()
     except ValueError:
         text = " ".join(response.text.split())
+        title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE)
+        if title and title.group(1).strip():  # a gateway's HTML error page: its title says it
+            return f"{title.group(1).strip()[:200]} (an HTML error page)"
         return text[:200] + ("..." if len(text) > 200 else "") if text else "(empty body)"
     if isinstance(body, dict):
         for key in ("detail", "error", "message"):
             if key in body:
                 return body[key]
     return body
+
+
+def _masked(value: Any, secret: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(secret, "***")
+    if isinstance(value, list):
+        return [_masked(v, secret) for v in value]
+    if isinstance(value, dict):
+        return {_masked(k, secret): _masked(v, secret) for k, v in value.items()}
+    return value
 
 
 def render_detail(detail: Any) -> str:

@@ -50,13 +50,14 @@ from .client import (
     build_params,
     check_filters,
 )
-from .errors import UsageError
+from .errors import RunlyticsError, UsageError
 from .frame import dedupe_runs, frame_from_table, runs_table
 from .timeparse import to_utc
 
 __all__ = ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"]
 
-MAX_CATCH_UP_PAGES = 200
+MAX_CATCH_UP_PAGES = 200  # or twice the main pass, if longer
+MAX_STALE_PAGES = 20  # main-pass pages in a row that got no deeper into the list
 MAX_TIE_WINDOW = 5_000
 TIE_ATTEMPTS = 3
 TIE_COLLECT_ROUNDS = 20
@@ -135,6 +136,7 @@ class _Pager:
         self.main: list[Page] = []
         self.effective_size = options.page_size
         self.clamped = False
+        self.cap: int | None = None  # a page_size cap found above the size of the main pass
         self.repeated: list[int] = []
         self.pushed_down = False
         self.first_seen_created: list[np.ndarray] = []
@@ -142,6 +144,9 @@ class _Pager:
         self.neighbours: list[tuple[Page, Page]] = []
         self.last: Page | None = None
         self.head_growth = 0
+        # created_at of the newest run at the last read of page 1: every run newer
+        # than it was created since, and a catch-up must read down to it
+        self.head_mark: int | None = None
 
     # -- bookkeeping ----------------------------------------------------------
 
@@ -200,10 +205,19 @@ class _Pager:
             yield from repair()
             if self.report.drift_detected and self.report.pages_requested > before:
                 yield from self._catch_up()  # runs created while the repair ran
+        if self.report.tie_groups_unverified:  # some of their runs may be missing
+            cap = self.effective_size if self.clamped else self.cap
+            why = "too big" if cap is None else f"the server sends at most {cap} runs per page"
+            raise RunlyticsError(
+                f"{self.report.tie_groups_unverified} groups of runs created at the same "
+                f"instant could not be read whole ({why}, and runs were being created "
+                "meanwhile); fetch again, or fewer runs (--status, --since)")
 
     def _main_pass(self) -> Iterator[Page]:
         pending: list[tuple[int, Future[Page]]] = []
         next_number = 1
+        stale = 0
+        deepest: int | None = None  # created_at of the oldest last run of a page so far
         with ThreadPoolExecutor(self.opt.concurrency, thread_name_prefix="runlytics") as pool:
             try:
                 for _ in range(self.opt.concurrency):
@@ -212,6 +226,17 @@ class _Pager:
                 while pending:
                     _, future = pending.pop(0)
                     page = self._take(future.result())
+                    if len(page):
+                        # Deeper: an older last run, or runs not seen before at the
+                        # depth reached (members of a tie group). Not deeper: the list
+                        # grows by a page or more for every page read, for ever.
+                        last = int(page.index.created_us[-1])
+                        deeper = deepest is None or last < deepest or bool(
+                            (self.first_seen_created[-1] <= deepest).any())
+                        deepest = last if deepest is None else min(deepest, last)
+                        stale = 0 if deeper else stale + 1
+                        if stale >= MAX_STALE_PAGES:
+                            raise _too_fast(f"{stale} pages in a row got no further")
                     self._note_repeats(page)
                     self._note_clamp(page)
                     self.main.append(page)
@@ -239,25 +264,43 @@ class _Pager:
 
     def _note_clamp(self, page: Page) -> None:
         previous = self.main[-1] if self.main else None
-        if previous is not None and len(page) and len(previous) < self.opt.page_size:
+        if not self.main and len(page):
+            self.head_mark = int(page.index.created_us[0])
+        # A short page followed by more runs: a clamp, unless a full page came
+        # before (then runs created while paging filled the page after a short one).
+        if previous is not None and len(page) and len(previous) < self.opt.page_size \
+                and max(len(p) for p in self.main) < self.opt.page_size:
             self.clamped = True
             self.effective_size = max(len(p) for p in self.main)
             self.report.page_size_clamped_to = self.effective_size
 
     def _catch_up(self) -> Iterator[Page]:
+        """Read from the head down to the newest run of the last head read.
+
+        Not just to the first page of known runs: a repair may have read runs
+        created during the fetch, below which others it did not read can lie.
+        Reading on is safe from gaps: runs created meanwhile only push rows down.
+        """
         self.head_growth = 0
-        for number in range(1, MAX_CATCH_UP_PAGES + 1):
-            before = len(self.seen)
+        mark, new_mark = self.head_mark, None
+        limit = max(MAX_CATCH_UP_PAGES, 2 * len(self.main))
+        for number in range(1, limit + 1):
             page = self._take(self._get(number))
-            added = len(self.seen) - before
-            self.report.runs_caught_up += added
+            fresh = self.first_seen_created[-1]
+            # Unseen runs newer than the last head read were created meanwhile; older
+            # ones are members of a tie group the main pass missed: not a moving list.
+            self.report.runs_caught_up += len(fresh) if mark is None else int((fresh > mark).sum())
             yield page
-            if not added or not len(page):
+            if number == 1 and len(page):
+                new_mark = int(page.index.created_us[0])
+            if not len(page) or (mark is not None and page.index.created_us[-1] <= mark):
+                self.head_mark = new_mark if new_mark is not None else mark
                 return
             if self.opt.since_us is not None and page.index.created_us[-1] < self.opt.since_us:
+                self.head_mark = new_mark
                 return
-        self.report.stopped_because += "; catch-up stopped after " \
-            f"{MAX_CATCH_UP_PAGES} pages (runs are being created faster than they can be read)"
+        raise _too_fast(f"{limit} pages read from the newest run did not reach "
+                        "the runs read before")
 
     def _repair_gaps(self) -> Iterator[Page]:
         """Re-read from every page asked for before its predecessor was answered.
@@ -269,19 +312,27 @@ class _Pager:
         that passes the number of a later suspect page reads on to that page's
         first run too, so one sequential sweep serves neighbouring suspects.
         """
-        suspects = [page for before, page in zip(self.main, self.main[1:], strict=False)
+        suspects = [(before, page) for before, page in zip(self.main, self.main[1:],
+                                                           strict=False)
                     if page.sent_at < before.received_at
                     and not set(before.index.ids) & set(page.index.ids)]
+        created = np.concatenate(self.first_seen_created) if self.first_seen_created \
+            else np.empty(0, np.int64)
         i = 0
         while i < len(suspects):
-            number = suspects[i].number
+            before, page = suspects[i]
+            # Runs created since pushed the gap down: start no earlier than the page
+            # the predecessor's last run is on now, counting the runs known to be newer
+            # (a lower bound), instead of sweeping through every run created since.
+            newer = int((created > before.index.created_us[-1]).sum()) if len(before) else 0
+            number = max(page.number, newer // self.effective_size + 1)
             while True:
                 fresh = self._take(self._get(number))
                 self.report.gap_refetches += 1
                 yield fresh
-                while i + 1 < len(suspects) and suspects[i + 1].number <= number:
+                while i + 1 < len(suspects) and suspects[i + 1][1].number <= number:
                     i += 1
-                if self._reached(suspects[i], fresh):
+                if self._reached(suspects[i][1], fresh):
                     break
                 number += 1
             i += 1
@@ -328,7 +379,8 @@ class _Pager:
         for _ in range(TIE_ATTEMPTS):
             window = _window(max(newer - margin, 0), newer + group + margin)
             if window is None or window[1] > MAX_TIE_WINDOW or (
-                    self.clamped and window[1] > self.effective_size):
+                    self.clamped and window[1] > self.effective_size) or (
+                    self.cap is not None and window[1] > self.cap):
                 return False
             number, page_size = window
             page = self._take(self._get(number, page_size))
@@ -339,7 +391,16 @@ class _Pager:
                                        - int((created > seen[0]).sum()))
                 newer = int((created > tie).sum()) + self.head_growth
             starts_inside = number == 1 or (len(seen) and seen[0] > tie)
-            ends_inside = len(page) < page_size or (len(seen) and seen[-1] < tie)
+            ends_inside = not len(seen) or seen[-1] < tie
+            if starts_inside and not ends_inside and len(page) < page_size:
+                # Short, and the group not passed: the end of the list, or a gateway
+                # capping page_size above the sizes asked so far. The next page tells.
+                after = self._take(self._get(number + 1, page_size))
+                yield after
+                if len(after):
+                    self.cap = len(page)
+                    return False
+                ends_inside = True
             if starts_inside and ends_inside:
                 return True
             margin *= 4
@@ -374,6 +435,12 @@ class _Pager:
             if len(members) >= last - first + 1:
                 return True
         return False
+
+
+def _too_fast(what: str) -> RunlyticsError:
+    return RunlyticsError(f"runs are being created faster than they can be read ({what}); "
+                          "fetch fewer runs (--status, --since) or more per request "
+                          "(--page-size)")
 
 
 def _window(lo: int, hi: int) -> tuple[int, int] | None:

@@ -12,6 +12,7 @@ the field and the value. Both paths end in :func:`_finish`, so they agree.
 from __future__ import annotations
 
 import io
+import json
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -133,22 +134,24 @@ def dedupe_runs(table: pa.Table, *, since_us: int | None = None, until_us: int |
     order = backwards[np.asarray(pc.sort_indices(modified, sort_keys=[("", "descending")]))]
     ids = table.column("workflow_run_id").take(pa.array(order)).to_numpy(zero_copy_only=False)
     keep = ~pd.Series(ids).duplicated(keep="first").to_numpy()
-    table_sorted = table.take(pa.array(order[keep]))
-    dropped = table.num_rows - table_sorted.num_rows
-    created = table_sorted.column("created_at").cast(pa.int64())
-    mask = None
+    rows = order[keep]
+    dropped = table.num_rows - len(rows)
+    # Filter and sort row numbers, then copy the table once: a fetch's peak
+    # memory is the table plus one copy, not plus three.
+    created = table.column("created_at").take(pa.array(rows)).cast(pa.int64()).to_numpy()
+    inside = np.ones(len(rows), bool)
     if since_us is not None:
-        mask = pc.greater_equal(created, since_us)
+        inside &= created >= since_us
     if until_us is not None:
-        upper = pc.less(created, until_us)
-        mask = upper if mask is None else pc.and_(mask, upper)
-    if mask is not None:
-        table_sorted = table_sorted.filter(mask)
-    table_sorted = table_sorted.take(pc.sort_indices(
-        table_sorted, [("created_at", "descending"), ("workflow_run_id", "descending")]))
+        inside &= created < until_us
+    rows, created = rows[inside], created[inside]
+    keys = pa.table({"created_at": created,
+                     "workflow_run_id": table.column("workflow_run_id").take(pa.array(rows))})
+    rows = rows[np.asarray(pc.sort_indices(
+        keys, [("created_at", "descending"), ("workflow_run_id", "descending")]))]
     if max_runs is not None:
-        table_sorted = table_sorted.slice(0, max_runs)
-    return table_sorted, dropped
+        rows = rows[:max_runs]
+    return table.take(pa.array(rows, pa.int64())), dropped
 
 
 def frame_from_table(table: pa.Table, *, warn_unknown: bool = True) -> pd.DataFrame:
@@ -232,8 +235,11 @@ def page_index(body: bytes) -> PageIndex:
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise SchemaError(f"the page is not a JSON array of runs ({exc}); it starts with "
                           f"{body[:60]!r}") from None
-    runs = pa.concat_arrays([c.flatten() for c in table.column("r").chunks]) \
-        if table.num_rows else pa.array([], _INDEX_SCHEMA.field("r").type.value_type)
+    if table.num_rows != 1 or table.column("r").null_count:
+        # `null`, or a body that closes our wrapper and opens another: not an array
+        raise SchemaError(f"the page is not a JSON array of runs; it starts with "
+                          f"{body[:60]!r}")
+    runs = pa.concat_arrays([c.flatten() for c in table.column("r").chunks])
     if runs.null_count:
         raise SchemaError("the page holds a null where a run object should be")
     ids = runs.field("workflow_run_id")
@@ -242,7 +248,7 @@ def page_index(body: bytes) -> PageIndex:
         if values.null_count:
             row = pc.index(values.is_null(), True).as_py()
             run_id = ids[row].as_py()
-            raise SchemaError(f"run {run_id or '(no workflow_run_id)'}: required field "
+            raise SchemaError(f"run {_name(run_id)}: required field "
                               f"{name!r} is missing", run_id=run_id, field=name)
     stamps = [_timestamps(pa.chunked_array([runs.field(n)]), pa.chunked_array([ids]), n)
               for n in ("created_at", "modified_at")]
@@ -301,8 +307,10 @@ def _read_fast(pages: list[bytes]) -> pa.Table:
         parts += (b'{"r":', body, b"}\n")
         longest = max(longest, len(body))
     data = b"".join(parts)
+    renames = 0
     for plain, renamed in _PROXY_RENAMES:
         if plain in data:
+            renames += data.count(plain)
             data = data.replace(plain, renamed)
     table = pj.read_json(
         io.BytesIO(data),
@@ -311,11 +319,15 @@ def _read_fast(pages: list[bytes]) -> pa.Table:
                                       unexpected_field_behavior="infer"),
     )
     pages_read = table.column("r")
-    if not (pa.types.is_list(pages_read.type) and pa.types.is_struct(pages_read.type.value_type)):
+    if not (pa.types.is_list(pages_read.type) and pa.types.is_struct(pages_read.type.value_type)
+            and len(pages_read) == len(pages) and not pages_read.null_count):
         raise ValueError("a page is not a JSON array of objects")
     runs = pa.concat_arrays([chunk.flatten() for chunk in pages_read.chunks])
     names = [runs.type.field(i).name for i in range(runs.type.num_fields)]
     by_name = {name: runs.field(i) for i, name in enumerate(names)}
+    objects = by_name.get(_PROXY_OBJECT_KEY)
+    if objects is not None and len(objects) - objects.null_count != renames:
+        raise ValueError("a run has a key that spells the renamed proxy_location")
     arrays = []
     for field in _RAW_SCHEMA:
         if field.name == "extra_fields":
@@ -398,7 +410,10 @@ def _canonical(value: Any) -> Any:
 
 def _dumps(value: Any) -> str:
     # orjson writes datetimes (strings the reader took for timestamps) as ISO 8601
-    return orjson.dumps(_canonical(value), option=orjson.OPT_SORT_KEYS).decode()
+    try:
+        return orjson.dumps(_canonical(value), option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # decoded runs may hold what orjson cannot write: ints over 64 bits
+        return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), default=str)
 
 
 # -- checking path: decoded runs, every value checked ---------------------------
@@ -414,11 +429,11 @@ def _read_checked(pages: list[Any]) -> pa.Table:
                                   f"it starts with {page[:60]!r}") from None
         if not isinstance(page, list):
             raise SchemaError(f"a page must be a JSON array of runs, got a JSON "
-                              f"{type(page).__name__}: {str(page)[:80]}")
+                              f"{type(page).__name__}: {repr(page)[:80]}")
         for position, run in enumerate(page):
             if not isinstance(run, dict):
                 raise SchemaError(f"run {position} of a page is a {type(run).__name__}, "
-                                  f"not an object: {str(run)[:80]}")
+                                  f"not an object: {repr(run)[:80]}")
             runs.append(run)
     columns: dict[str, list[Any]] = {f.name: [] for f in _RAW_SCHEMA}
     for run in runs:
@@ -431,13 +446,39 @@ def _read_checked(pages: list[Any]) -> pa.Table:
         columns["proxy_location_detail"].append(_dumps(proxy) if isinstance(proxy, dict) else None)
         extra = {k: v for k, v in run.items() if k not in _API_NAMES and v is not None}
         columns["extra_fields"].append(_dumps(extra) if extra else None)
-    return pa.Table.from_pydict(columns, schema=_RAW_SCHEMA)
+    try:
+        return pa.Table.from_pydict(columns, schema=_RAW_SCHEMA)
+    except UnicodeEncodeError:  # a lone surrogate (Python's json module lets them through)
+        for name, values in columns.items():
+            for run, value in zip(runs, values, strict=True):
+                if not _encodable(value):
+                    raise _bad(run.get("workflow_run_id"), name, value,
+                               "valid Unicode text") from None
+        raise
+
+
+def _encodable(value: Any) -> bool:
+    if isinstance(value, str):
+        return not any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return all(_encodable(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_encodable(v) for v in value)
+    return True
+
+
+def _name(run_id: Any) -> str:
+    """A run's id as messages show it: quoted when it is not plain one-line text."""
+    if not run_id:
+        return "(no workflow_run_id)"
+    text = str(run_id)
+    return text if text.isprintable() and len(text) <= 100 else repr(run_id)[:100]
 
 
 def _bad(run_id: Any, field: str, value: Any, expected: str) -> SchemaError:
     shown = repr(value)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    return SchemaError(f"run {run_id or '(no workflow_run_id)'}: field {field!r} should be "
+    return SchemaError(f"run {_name(run_id)}: field {field!r} should be "
                        f"{expected}, got {shown}", run_id=run_id, field=field, value=value)
 
 
@@ -446,7 +487,7 @@ def _checked_value(run: dict[str, Any], col: Column, run_id: Any) -> Any:
     if value is None:
         if col.required:
             state = "is null" if col.name in run else "is missing"
-            raise SchemaError(f"run {run_id or '(no workflow_run_id)'}: required field "
+            raise SchemaError(f"run {_name(run_id)}: required field "
                               f"{col.name!r} {state}", run_id=run_id, field=col.name)
         return None
     kind = col.kind
@@ -454,8 +495,9 @@ def _checked_value(run: dict[str, Any], col: Column, run_id: Any) -> Any:
         return _dumps(value)
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and not value.is_integer()):
-            raise _bad(run_id, col.name, value, "an integer")
+                isinstance(value, float) and not value.is_integer()) or not (
+                -(2**63) <= value < 2**63):
+            raise _bad(run_id, col.name, value, "a 64-bit integer")
         return int(value)
     if kind == "bool":
         if not isinstance(value, bool):
@@ -474,11 +516,14 @@ def _checked_value(run: dict[str, Any], col: Column, run_id: Any) -> Any:
     return value
 
 
-def _checked_failures(value: Any, run_id: Any) -> list[dict[str, Any]]:
+def _checked_failures(value: Any, run_id: Any) -> list[dict[str, Any] | None]:
     if not isinstance(value, list):
         raise _bad(run_id, "failure_category", value, "a list of objects")
-    entries = []
+    entries: list[dict[str, Any] | None] = []
     for entry in value:
+        if entry is None:  # as the JSON reader takes it: a null entry
+            entries.append(None)
+            continue
         if not isinstance(entry, dict):
             raise _bad(run_id, "failure_category", entry, "a list of objects")
         entries.append(_checked_struct(entry, FAILURE_ENTRY, run_id, "failure_category"))
@@ -513,7 +558,7 @@ def _finish(raw: pa.Table) -> pa.Table:
         if col.required and raw.column(col.name).null_count:
             row = pc.index(pc.is_null(raw.column(col.name)), True).as_py()
             run_id = ids[row].as_py()
-            raise SchemaError(f"run {run_id or '(no workflow_run_id)'}: required field "
+            raise SchemaError(f"run {_name(run_id)}: required field "
                               f"{col.name!r} is missing", run_id=run_id, field=col.name)
     arrays = []
     for col in COLUMNS:
@@ -586,5 +631,7 @@ def _primary_category(values: pa.ChunkedArray) -> pa.Array:
     has_entry = (offsets[1:] > starts) & values.is_valid().to_numpy(zero_copy_only=False)
     if not has_entry.any():
         return pa.nulls(len(values), pa.string())
-    firsts = values.values.field("category").take(pa.array(np.where(has_entry, starts, 0)))
+    # struct_field, not .field(): a null entry's category is null, not whatever lies beneath
+    firsts = pc.struct_field(values.values, "category").take(
+        pa.array(np.where(has_entry, starts, 0)))
     return pc.if_else(pa.array(has_entry), firsts, pa.scalar(None, pa.string()))
