@@ -646,4 +646,4 @@ def fetch_runs(*, api_key: str | None = None, base_url: str | None = None,
                         concurrency=concurrency, since=since, until=until, max_runs=max_runs,
                         progress=progress, client=client, transport=transport, retry=retry,
                         timeout=timeout, allow_insecure=allow_insecure, report=report)
-    return frame_from_table(table)
+    return frame_from_table(table, consume=True)

@@ -97,7 +97,7 @@ def runs_frame(pages: Iterable[bytes | bytearray | Sequence[dict[str, Any]]]) ->
         >>> runs_frame([b'[]']).shape[1] == len(COLUMNS)
         True
     """
-    return frame_from_table(runs_table(pages))
+    return frame_from_table(runs_table(pages), consume=True)
 
 
 def runs_table(pages: Iterable[bytes | bytearray | Sequence[dict[str, Any]]]) -> pa.Table:
@@ -154,14 +154,18 @@ def dedupe_runs(table: pa.Table, *, since_us: int | None = None, until_us: int |
     return table.take(pa.array(rows, pa.int64())), dropped
 
 
-def frame_from_table(table: pa.Table, *, warn_unknown: bool = True) -> pd.DataFrame:
+def frame_from_table(table: pa.Table, *, warn_unknown: bool = True,
+                     consume: bool = False) -> pd.DataFrame:
     """Convert a typed runs table (or some of its columns) to pandas.
 
     Categories are the schema's known values followed by any unknown ones,
     sorted; with ``warn_unknown`` an :class:`UnknownValueWarning` names the
-    unknown ones once per call.
+    unknown ones once per call. ``consume=True`` frees the table while
+    converting (less memory); the table must not be used afterwards.
     """
-    frame = table.to_pandas(types_mapper=_pandas_type, split_blocks=True, self_destruct=True)
+    # consume=True frees each column as it is converted (lower peak memory); only
+    # for tables nobody else holds: using the table afterwards would crash.
+    frame = table.to_pandas(types_mapper=_pandas_type, split_blocks=True, self_destruct=consume)
     for col in COLUMNS:
         if col.kind == "category" and col.name in frame.columns:
             frame[col.name] = _with_categories(frame[col.name], col, warn_unknown,
@@ -222,6 +226,9 @@ def page_index(body: bytes) -> PageIndex:
         SchemaError: the body is not a JSON array of objects (a truncated body
             included), or a run lacks one of those fields or has a bad timestamp.
     """
+    scanned = _scan_index(body)
+    if scanned is not None:
+        return scanned
     if b"\n" in body or b"\r" in body:
         body = body.replace(b"\n", b" ").replace(b"\r", b" ")
     try:
@@ -252,6 +259,50 @@ def page_index(body: bytes) -> PageIndex:
                               f"{name!r} is missing", run_id=run_id, field=name)
     stamps = [_timestamps(pa.chunked_array([runs.field(n)]), pa.chunked_array([ids]), n)
               for n in ("created_at", "modified_at")]
+    return PageIndex(ids.to_pylist(),
+                     *(s.combine_chunks().cast(pa.int64()).to_numpy() for s in stamps))
+
+
+_SCAN_KEYS = tuple(b'"' + name.encode() + b'":"' for name in _INDEX_FIELDS)
+
+
+def _scan_values(body: bytes, key: bytes) -> list[bytes] | None:
+    """Every string value of compact ``"key":"`` in ``body`` (None: an escape in one)."""
+    values, at = [], body.find(key)
+    while at >= 0:
+        start = at + len(key)
+        end = body.find(b'"', start)
+        if end < 0 or body[end - 1] == 0x5C:  # a backslash: let the JSON reader decide
+            return None
+        values.append(body[start:end])
+        at = body.find(key, end)
+    return values
+
+
+def _scan_index(body: bytes) -> PageIndex | None:
+    """The index by a byte scan, or None when the scan cannot be sure.
+
+    Much cheaper than parsing: the pager needs only three fields of a page
+    whose runs the frame builder parses (and checks) anyway. It answers only
+    for a body that is bracketed like an array and holds each field exactly
+    once per run (the server writes ``created_at`` and ``modified_at`` last, so
+    a cut body never passes); anything else goes to the JSON reader.
+    """
+    text = body.strip()
+    if not (text.startswith(b"[{") and text.endswith(b"}]")):
+        return None
+    found = [_scan_values(text, key) for key in _SCAN_KEYS]
+    count = len(found[0] or ())
+    if not count or any(values is None or len(values) != count for values in found) or \
+            text.count(b'"workflow_id":') != count:
+        return None
+    ids = pa.chunked_array([pa.array([v.decode() for v in found[0]], pa.string())])
+    try:
+        stamps = [_timestamps(pa.chunked_array([pa.array([v.decode() for v in values])]),
+                              ids, name)
+                  for name, values in zip(_INDEX_FIELDS[1:], found[1:], strict=True)]
+    except (SchemaError, UnicodeDecodeError):
+        return None
     return PageIndex(ids.to_pylist(),
                      *(s.combine_chunks().cast(pa.int64()).to_numpy() for s in stamps))
 

@@ -192,6 +192,7 @@ def read_parquet(path: str | os.PathLike[str], *, since: datetime | str | None =
         >>> recent = read_parquet("runs/", since="7d", columns=["status"])  # doctest: +SKIP
     """
     return frame_from_table(read_table(path, since=since, until=until, columns=columns),
+                            consume=True,
                             warn_unknown=False)
 
 

@@ -268,3 +268,29 @@ def test_numpy_timestamps_match_pandas(page_bytes):
     np.testing.assert_array_equal(
         df["created_at"].dt.tz_localize(None).to_numpy().astype(np.int64), index.created_us)
     assert pa.types.is_timestamp(runs_table([page_bytes]).schema.field("created_at").type)
+
+
+def test_page_index_scan_agrees_with_the_json_reader(page_bytes):
+    from runlytics.frame import _scan_index
+
+    scanned = _scan_index(page_bytes)
+    pretty = json.dumps(json.loads(page_bytes), indent=1).encode()
+    assert _scan_index(pretty) is None  # not compact: left to the JSON reader
+    read = page_index(pretty)
+    assert scanned.ids == read.ids
+    np.testing.assert_array_equal(scanned.created_us, read.created_us)
+    np.testing.assert_array_equal(scanned.modified_us, read.modified_us)
+
+
+@pytest.mark.parametrize("cut", [100, 1000, 4000, 8000])
+def test_page_index_never_accepts_a_cut_body(page_bytes, cut):
+    with pytest.raises(SchemaError):
+        page_index(page_bytes[:cut])
+
+
+def test_page_index_leaves_escapes_to_the_json_reader():
+    from runlytics.frame import _scan_index
+
+    body = orjson.dumps([make_run(workflow_run_id='wr_"quoted"')])
+    assert _scan_index(body) is None
+    assert page_index(body).ids == ['wr_"quoted"']
