@@ -161,9 +161,9 @@ def check_filters(*, status: str | Sequence[str] | None, search_key: str | None,
     for value in statuses:
         if value not in STATUSES:
             raise UsageError(f"unknown status {value!r}; choose from {', '.join(STATUSES)}")
-    for name, value in (("search_key", search_key), ("error_code", error_code)):
-        if value is not None and len(value) > MAX_FILTER_LENGTH:
-            raise UsageError(f"{name} is {len(value)} characters long; the API allows at "
+    for name, text in (("search_key", search_key), ("error_code", error_code)):
+        if text is not None and len(text) > MAX_FILTER_LENGTH:
+            raise UsageError(f"{name} is {len(text)} characters long; the API allows at "
                              f"most {MAX_FILTER_LENGTH}")
     if not isinstance(page_size, int) or page_size < 1:
         raise UsageError(f"page_size must be a whole number >= 1, got {page_size!r}")
@@ -294,7 +294,8 @@ class RunsClient:
         with self._lock:
             self.counters.requests += 1
         try:
-            response = self._http.get(url, params=query, headers={"x-api-key": self._key},
+            response = self._http.get(url, params=tuple(query),
+                                      headers={"x-api-key": self._key},
                                       auth=self._auth)
         except httpx.TimeoutException as exc:
             return TransportError(f"timed out ({type(exc).__name__}) on {shown}"), None

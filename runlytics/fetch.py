@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -368,7 +368,7 @@ class _Pager:
             else:
                 self.report.tie_groups_unverified += 1
 
-    def _tie_window(self, tie: int) -> Iterator[Page]:
+    def _tie_window(self, tie: int) -> Generator[Page, None, bool]:
         created = np.concatenate(self.first_seen_created) if self.first_seen_created \
             else np.empty(0, np.int64)
         # The group's offset is the number of runs newer than it, plus the runs
@@ -407,7 +407,7 @@ class _Pager:
         return False
 
 
-    def _collect_tie(self, tie: int) -> Iterator[Page]:
+    def _collect_tie(self, tie: int) -> Generator[Page, None, bool]:
         """A group too big for one window: read its pages again until all members showed.
 
         The main pass tells the group's size (the span of offsets it filled);

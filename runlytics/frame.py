@@ -291,9 +291,10 @@ def _scan_index(body: bytes) -> PageIndex | None:
     text = body.strip()
     if not (text.startswith(b"[{") and text.endswith(b"}]")):
         return None
-    found = [_scan_values(text, key) for key in _SCAN_KEYS]
-    count = len(found[0] or ())
-    if not count or any(values is None or len(values) != count for values in found) or \
+    scans = [_scan_values(text, key) for key in _SCAN_KEYS]
+    found = [values for values in scans if values is not None]
+    count = len(found[0]) if len(found) == len(scans) else 0
+    if not count or any(len(values) != count for values in found) or \
             text.count(b'"workflow_id":') != count:
         return None
     ids = pa.chunked_array([pa.array([v.decode() for v in found[0]], pa.string())])
@@ -350,7 +351,7 @@ def _raw_batch(pages: list[Any]) -> pa.Table:
 def _read_fast(pages: list[bytes]) -> pa.Table:
     # Each page becomes one NDJSON line {"r": [...]}: the reader then sees
     # every run of the batch at once, with no per-run work in Python.
-    parts = []
+    parts: list[bytes] = []
     longest = 0
     for body in pages:
         if b"\n" in body or b"\r" in body:  # never inside JSON strings: safe to blank
@@ -583,7 +584,7 @@ def _checked_failures(value: Any, run_id: Any) -> list[dict[str, Any] | None]:
 
 def _checked_struct(value: dict[str, Any], struct: pa.StructType, run_id: Any,
                     name: str) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
     for field in struct:
         item = value.get(field.name)
         where = f"{name}.{field.name}"
@@ -658,7 +659,8 @@ def _proxy_fast(plain: pa.Array | None, objects: pa.Array | None,
         raise ValueError(f"proxy_location inferred as {plain.type}")
     if objects is None or objects.null_count == n:
         return plain, pa.nulls(n, pa.string())
-    labels, details = plain.to_pylist(), [None] * n
+    labels: list[str | None] = plain.to_pylist()
+    details: list[str | None] = [None] * n
     for i, obj in enumerate(objects.to_pylist()):
         if obj is not None:
             labels[i], details[i] = _proxy_label(obj), _dumps(obj)
