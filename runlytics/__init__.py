@@ -16,6 +16,7 @@ from .errors import (
 )
 from .fetch import FetchReport, fetch_runs, fetch_table, iter_pages
 from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table
+from .store import read_parquet, write_parquet
 
 __all__ = [
     "APIError",
@@ -36,7 +37,9 @@ __all__ = [
     "fetch_runs",
     "fetch_table",
     "iter_pages",
+    "read_parquet",
     "runs_frame",
     "runs_table",
+    "write_parquet",
 ]
 __version__ = "0.1.0"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -21,7 +21,7 @@ from runlytics import (
 )
 from runlytics.simulator import EXPIRED_KEY, UNKNOWN_ORG_KEY, Simulator, serve
 
-NOW = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 QUICK = RetryPolicy(max_attempts=5, base_seconds=0.01, cap_seconds=0.05)
 
 
