@@ -15,7 +15,9 @@ import io
 import json
 import re
 import warnings
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +104,20 @@ def runs_frame(pages: Iterable[bytes | bytearray | Sequence[dict[str, Any]]]) ->
 
 def runs_table(pages: Iterable[bytes | bytearray | Sequence[dict[str, Any]]]) -> pa.Table:
     """Like :func:`runs_frame`, but the typed Arrow table (what Parquet stores)."""
-    tables = [_finish(raw) for raw in _raw_batches(pages)]
+    # Two batches at a time: the JSON reader releases the GIL, so one batch
+    # parses while the other is finished in Python (and pages keep arriving).
+    tables: list[pa.Table] = []
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="runlytics-frame") as pool:
+        pending: deque[Future[pa.Table]] = deque()
+        try:
+            for batch in _batches(pages):
+                pending.append(pool.submit(_convert, batch))
+                if len(pending) >= 2:
+                    tables.append(pending.popleft().result())
+            tables.extend(future.result() for future in pending)
+        finally:
+            for future in pending:
+                future.cancel()
     if not tables:
         return arrow_schema().empty_table()
     return pa.concat_tables(tables)
@@ -310,8 +325,8 @@ def _scan_index(body: bytes) -> PageIndex | None:
 
 # -- batching ---------------------------------------------------------------
 
-def _raw_batches(pages: Iterable[Any]) -> Iterator[pa.Table]:
-    """Group pages into batches of about BATCH_RUNS runs and convert each."""
+def _batches(pages: Iterable[Any]) -> Iterator[list[Any]]:
+    """Group pages into batches of about BATCH_RUNS runs."""
     batch: list[Any] = []
     size = 0
     for page in pages:
@@ -325,10 +340,14 @@ def _raw_batches(pages: Iterable[Any]) -> Iterator[pa.Table]:
                               f"not {type(page).__name__}")
         batch.append(page)
         if size >= _BATCH_BYTES:
-            yield _raw_batch(batch)
+            yield batch
             batch, size = [], 0
     if batch:
-        yield _raw_batch(batch)
+        yield batch
+
+
+def _convert(batch: list[Any]) -> pa.Table:
+    return _finish(_raw_batch(batch))
 
 
 def _raw_batch(pages: list[Any]) -> pa.Table:
