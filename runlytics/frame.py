@@ -354,6 +354,8 @@ def _raw_batch(pages: list[Any]) -> pa.Table:
     if all(isinstance(p, bytes) for p in pages):
         try:
             return _read_fast(pages)
+        except _GuessedText:
+            pass  # such values are usually spread over the pages: check them all at once
         except (pa.ArrowException, ValueError):
             # Often only one page trips the reader (a nested value whose type it
             # guesses differently in two blocks): halve, so the rest stays fast.
@@ -447,10 +449,26 @@ def _cast_known(values: pa.Array, target: pa.DataType) -> pa.Array:
     raise ValueError(f"inferred {kind}, need {target}")
 
 
+class _GuessedText(ValueError):
+    """The reader took strings for timestamps: only the checking path keeps their text."""
+
+
+def _guessed(dtype: pa.DataType) -> bool:
+    if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype) or pa.types.is_time(dtype):
+        return True
+    if pa.types.is_struct(dtype):
+        return any(_guessed(dtype.field(i).type) for i in range(dtype.num_fields))
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return _guessed(dtype.value_type)
+    return False
+
+
 def _json_text(values: pa.Array | None, n: int) -> pa.Array:
     """Inferred JSON values -> canonical JSON text (computed only where non-null)."""
     if values is None or values.null_count == n or pa.types.is_null(values.type):
         return pa.nulls(n, pa.string())
+    if _guessed(values.type):
+        raise _GuessedText(str(values.type))
     if pa.types.is_list(values.type) and pc.max(pc.list_value_length(values)).as_py() in (0, None):
         return pc.if_else(values.is_null(), pa.scalar(None, pa.string()), "[]")
     return pa.array([None if v is None else _dumps(v) for v in values.to_pylist()], pa.string())
@@ -460,7 +478,9 @@ def _extra_json(by_name: dict[str, pa.Array], names: list[str], n: int) -> pa.Ar
     unknown = [name for name in names if name not in _API_NAMES and name != _PROXY_OBJECT_KEY]
     if not unknown:
         return pa.nulls(n, pa.string())
-    rows = [dict() for _ in range(n)]  # type: list[dict[str, Any]]
+    if any(_guessed(by_name[name].type) for name in unknown):
+        raise _GuessedText("a field runlytics does not know holds date-like strings")
+    rows: list[dict[str, Any]] = [{} for _ in range(n)]
     for name in unknown:
         for i, value in enumerate(by_name[name].to_pylist()):
             if value is not None:
@@ -678,6 +698,8 @@ def _proxy_fast(plain: pa.Array | None, objects: pa.Array | None,
         raise ValueError(f"proxy_location inferred as {plain.type}")
     if objects is None or objects.null_count == n:
         return plain, pa.nulls(n, pa.string())
+    if _guessed(objects.type):
+        raise _GuessedText(str(objects.type))
     labels: list[str | None] = plain.to_pylist()
     details: list[str | None] = [None] * n
     for i, obj in enumerate(objects.to_pylist()):

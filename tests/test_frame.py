@@ -294,3 +294,16 @@ def test_page_index_leaves_escapes_to_the_json_reader():
     body = orjson.dumps([make_run(workflow_run_id='wr_"quoted"')])
     assert _scan_index(body) is None
     assert page_index(body).ids == ['wr_"quoted"']
+
+
+def test_date_like_strings_in_objects_keep_their_text():
+    run = make_run(new_deadline="2026-01-20T11:52:29Z",
+                   extra_http_headers={"X-Since": "2026-01-20T11:52:29"},
+                   browser_settings={"expires": "2026-01-20"})
+    pages = [orjson.dumps([run, make_run()])]
+    df = runs_frame(pages)
+    from runlytics.frame import frame_from_table
+    pd.testing.assert_frame_equal(df, frame_from_table(_finish(_read_checked(pages))))
+    assert json.loads(df["extra_fields"].iloc[0]) == {"new_deadline": "2026-01-20T11:52:29Z"}
+    assert df["extra_http_headers"].iloc[0] == '{"X-Since":"2026-01-20T11:52:29"}'
+    assert df["browser_settings"].iloc[0] == '{"expires":"2026-01-20"}'
