@@ -23,7 +23,10 @@ def parse_span(text: str) -> pd.Timedelta | None:
     match = _SPAN.match(text)
     if not match:
         return None
-    return pd.Timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+    try:
+        return pd.Timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+    except (OverflowError, ValueError):  # pandas' OutOfBoundsTimedelta is a ValueError
+        raise UsageError(f"{text!r} is too long a span (at most about 290 years)") from None
 
 
 def to_utc(value: datetime | pd.Timestamp | str | None, name: str, *,
@@ -46,9 +49,15 @@ def to_utc(value: datetime | pd.Timestamp | str | None, name: str, *,
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        span = parse_span(value)
+        try:
+            span = parse_span(value)
+        except UsageError as exc:
+            raise UsageError(f"{name}: {exc}") from None
         if span is not None:
-            return (now if now is not None else pd.Timestamp.now(tz="UTC")) - span
+            try:
+                return (now if now is not None else pd.Timestamp.now(tz="UTC")) - span
+            except (OverflowError, ValueError):
+                raise UsageError(f"{name}: {value!r} reaches before the year 1677") from None
         try:
             stamp = pd.Timestamp(value.strip())
         except (ValueError, TypeError):

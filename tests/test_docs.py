@@ -73,6 +73,8 @@ def test_readme_session_against_the_simulator(tmp_path):
             steps[-1][1].append(line)
     script = ["set -u"]
     for i, (command, _) in enumerate(steps):
+        if command.endswith("&"):  # a server: its output would mix with the next step's
+            command = command[:-1].rstrip() + f" > server-{i}.log 2>&1 &"
         script += [f"echo '@@step {i}'", command + " 2>&1", "echo \"@@rc $?\""]
         if command.endswith("&"):
             script.append("sleep 1")
