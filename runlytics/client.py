@@ -307,8 +307,8 @@ class RunsClient:
             try:
                 index = page_index(response.content)
             except SchemaError as exc:  # truncated or not an array: a gateway glitch, or final
-                return SchemaError(f"{exc} on {shown}", run_id=exc.run_id, field=exc.field,
-                                   value=exc.value), None
+                return SchemaError(f"{_scrub(str(exc), self._key)} on {shown}",
+                                   run_id=exc.run_id, field=exc.field, value=exc.value), None
             return Page(0, 0, response.content, index, 0.0, received), None
         error = APIError.from_response(response, url=shown, secret=self._key)
         if response.status_code in RETRY_STATUSES:

@@ -15,7 +15,7 @@ page edge can lose members). The pager makes the answer exact anyway:
    before its predecessor was answered, and shares no run with it, is asked
    for again; now it is answered after its predecessor, so no push can leave
    a gap between them.
-4. **Tie repair**: a ``created_at`` that ends one page and starts the next is
+4. **Tie repair**: a ``created_at`` that ends one page and shows again in the next is
    fetched again in one wider window (``page_size`` chosen so that one page
    holds the whole group), checked to lie strictly inside that answer.
 
@@ -56,7 +56,7 @@ from .timeparse import to_utc
 
 __all__ = ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"]
 
-MAX_CATCH_UP_PAGES = 200  # or twice the main pass, if longer
+MAX_CATCH_UP_PAGES = 200  # or twice the pages read before it, if more
 MAX_STALE_PAGES = 20  # main-pass pages in a row that got no deeper into the list
 MAX_TIE_WINDOW = 5_000
 TIE_ATTEMPTS = 3
@@ -283,7 +283,9 @@ class _Pager:
         """
         self.head_growth = 0
         mark, new_mark = self.head_mark, None
-        limit = max(MAX_CATCH_UP_PAGES, 2 * len(self.main))
+        # Runs created while n pages were read take at most n pages to read again,
+        # unless they arrive faster than half the reading speed.
+        limit = max(MAX_CATCH_UP_PAGES, 2 * self.report.pages_requested)
         for number in range(1, limit + 1):
             page = self._take(self._get(number))
             fresh = self.first_seen_created[-1]
@@ -345,7 +347,7 @@ class _Pager:
                 or fresh.index.created_us[-1] < old.index.created_us[0])
 
     def _repair_ties(self) -> Iterator[Page]:
-        """Re-read each ``created_at`` that ends one page and starts the next.
+        """Re-read each ``created_at`` that ends one page and shows again in the next.
 
         Rows with equal ``created_at`` come back in any order, so a group cut
         by a page edge can show one member twice and another never. The group
@@ -357,7 +359,9 @@ class _Pager:
             if not len(before) or not len(after):
                 continue
             tie = int(before.index.created_us[-1])
-            if tie != int(after.index.created_us[0]) or tie in done:
+            # Anywhere in the next page, not just first: runs pushed down while
+            # paging put repeats of the page before ahead of the rest of the group.
+            if tie in done or not (after.index.created_us == tie).any():
                 continue
             done.add(tie)
             verified = yield from self._tie_window(tie)
@@ -394,10 +398,14 @@ class _Pager:
             ends_inside = not len(seen) or seen[-1] < tie
             if starts_inside and not ends_inside and len(page) < page_size:
                 # Short, and the group not passed: the end of the list, or a gateway
-                # capping page_size above the sizes asked so far. The next page tells.
+                # capping page_size above the sizes asked so far. The next page tells:
+                # a cap left runs out, as old as its last one or older (newer ones,
+                # or ones it showed, were pushed down by runs created meanwhile).
                 after = self._take(self._get(number + 1, page_size))
                 yield after
-                if len(after):
+                shown = set(page.index.ids)
+                if any(run_id not in shown and created <= seen[-1] for run_id, created
+                       in zip(after.index.ids, after.index.created_us.tolist(), strict=True)):
                     self.cap = len(page)
                     return False
                 ends_inside = True

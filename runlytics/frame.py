@@ -281,17 +281,19 @@ def page_index(body: bytes) -> PageIndex:
 _SCAN_KEYS = tuple(b'"' + name.encode() + b'":"' for name in _INDEX_FIELDS)
 
 
-def _scan_values(body: bytes, key: bytes) -> list[bytes] | None:
-    """Every string value of compact ``"key":"`` in ``body`` (None: an escape in one)."""
-    values, at = [], body.find(key)
+def _scan_values(body: bytes, key: bytes) -> tuple[list[bytes], list[int]] | None:
+    """Every string value of compact ``"key":"`` in ``body``, and where each key is
+    (None: an escape in one)."""
+    values, places, at = [], [], body.find(key)
     while at >= 0:
         start = at + len(key)
         end = body.find(b'"', start)
         if end < 0 or body[end - 1] == 0x5C:  # a backslash: let the JSON reader decide
             return None
         values.append(body[start:end])
+        places.append(at)
         at = body.find(key, end)
-    return values
+    return values, places
 
 
 def _scan_index(body: bytes) -> PageIndex | None:
@@ -307,10 +309,18 @@ def _scan_index(body: bytes) -> PageIndex | None:
     if not (text.startswith(b"[{") and text.endswith(b"}]")):
         return None
     scans = [_scan_values(text, key) for key in _SCAN_KEYS]
-    found = [values for values in scans if values is not None]
+    found = [scan[0] for scan in scans if scan is not None]
     count = len(found[0]) if len(found) == len(scans) else 0
     if not count or any(len(values) != count for values in found) or \
             text.count(b'"workflow_id":') != count:
+        return None
+    # Each id opens a run of the array and comes before that run's timestamps, which
+    # come before the next run: a nested object with the same keys (a run-like
+    # value in some field) is not taken for a run.
+    ids_at, created_at, modified_at = (scan[1] for scan in scans if scan is not None)
+    order = np.array([ids_at, created_at, modified_at]).T.ravel()
+    if ids_at[0] != 2 or any(text[at - 3:at] != b"},{" for at in ids_at[1:]) or \
+            not (np.diff(order) > 0).all():
         return None
     ids = pa.chunked_array([pa.array([v.decode() for v in found[0]], pa.string())])
     try:

@@ -11,7 +11,7 @@ What is redacted (names stay visible, values become ``***``):
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 import pyarrow as pa
@@ -23,7 +23,9 @@ MASK = "***"
 
 
 def redact_url(url: str) -> str:
-    """``url`` with query values and any password replaced by ``***``.
+    """``url`` with query values, any password and any fragment replaced by ``***``.
+
+    A query part without ``=`` (a bare token) is replaced whole.
 
     Example:
         >>> redact_url("https://u:pw@hooks.example/cb?token=abc&tenant=x")
@@ -38,11 +40,11 @@ def redact_url(url: str) -> str:
         userinfo, host = netloc.rsplit("@", 1)
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}:{MASK}@{host}" if ":" in userinfo else f"{MASK}@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK) for k, _ in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    query = "&".join(f"{part.split('=', 1)[0]}={MASK}" if "=" in part else MASK
+                     for part in parts.query.split("&") if part)
+    # OAuth-style callbacks carry tokens in the fragment (#access_token=...)
+    fragment = MASK if parts.fragment else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
 
 
 def redact_headers(text: str) -> str:

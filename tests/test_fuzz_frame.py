@@ -239,6 +239,42 @@ def test_page_index_never_raises_anything_but_schema_error(body):
     assert all(isinstance(i, str) for i in index.ids)
 
 
+LOOKALIKE = {"workflow_run_id": "wr_phantom", "workflow_id": "w_phantom",
+             "created_at": "2001-01-01T00:00:00", "modified_at": "2001-01-01T00:00:00"}
+
+
+@st.composite
+def page_with_lookalikes(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Runs some of whose fields hold objects with the keys the pager indexes."""
+    page = draw(hostile_page())
+    for run in page:
+        if draw(st.booleans()):
+            field = draw(st.sampled_from(["browser_settings", "attempts", "extra_http_headers",
+                                          "script_run", "some_new_field"]))
+            run[field] = draw(st.sampled_from([LOOKALIKE, [LOOKALIKE], [{"a": 1}, LOOKALIKE],
+                                               {"x": LOOKALIKE}, [LOOKALIKE, LOOKALIKE]]))
+    return page
+
+
+@SETTINGS
+@given(page_with_lookalikes())
+@example([{**BASE_RUNS[0], "browser_settings": LOOKALIKE}, BASE_RUNS[1]])
+@example([BASE_RUNS[0], {**BASE_RUNS[1], "attempts": [{"attempt": 1}, LOOKALIKE]}])
+def test_page_index_names_exactly_the_runs_of_the_page(page):
+    """Compact JSON, as servers send it (the index may scan bytes then): a run-like
+    object inside a run is never taken for a run of the page."""
+    body = json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        index = page_index(body)
+    except SchemaError:
+        return
+    assert index.ids == [run["workflow_run_id"] for run in page]
+    frame = build([body])
+    if isinstance(frame, pd.DataFrame):
+        for name, stamps in (("created_at", index.created_us), ("modified_at", index.modified_us)):
+            assert frame[name].astype("int64").tolist() == stamps.tolist()
+
+
 @pytest.mark.parametrize("page", [None, 5, "text", {"a": 1}, [1], [[{}]], [None]])
 def test_pages_that_are_not_lists_of_runs_are_schema_errors(page):
     with pytest.raises(SchemaError):
