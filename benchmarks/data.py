@@ -16,17 +16,17 @@ Example:
 
 from __future__ import annotations
 
-import gc
 import operator
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import orjson
+
+from runlytics.sim.core import _gc_paused  # one copy of the GC pause, shared
 
 __all__ = ["NOW", "PAGE_SIZE", "TEMPLATE_ENV", "TIMESTAMP_FIELDS", "iter_runs", "make_ndjson",
            "make_pages", "save_template", "template_runs"]
@@ -168,13 +168,3 @@ def make_ndjson(n: int, *, seed: int = 7) -> bytes:
     return b"".join(b"\n".join(runs) + b"\n" for runs in _copies(n, seed, TEMPLATE_RUNS))
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # millions of small tuples would trigger the cyclic GC for nothing
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
