@@ -45,7 +45,7 @@ from runlytics.sync import sync
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 CANARY = "sk-canary-5d9f0e7a3b1c4e22"
 PASSWORD = "pw-canary-0b7e61"
-QUICK = {"RUNLYTICS_RETRY_BASE_SECONDS": "0.005", "RUNLYTICS_TIMEOUT_SECONDS": "5"}
+QUICK = {"RUNLYTICS_RETRY_BASE_SECONDS": "0.005", "RUNLYTICS_TIMEOUT_SECONDS": "30"}
 
 
 @pytest.fixture(autouse=True)
