@@ -11,12 +11,13 @@ the field and the value. Both paths end in :func:`_finish`, so they agree.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +47,9 @@ __all__ = [
 BATCH_RUNS = 10_000
 _BATCH_BYTES = 10 * 1024 * 1024  # about 10,000 runs of ~1 KB
 # proxy_location is a string or an object; the JSON reader needs one type per
-# column, so object values are read under this key instead (see _read_fast).
-_PROXY_OBJECT_KEY = "proxy_location\x00object"
+# column, so object values are read under this key instead (see _read_fast). Its
+# JSON spelling is as long as the plain key's, so the rename happens in place.
+_PROXY_OBJECT_KEY = "\x00proxyobj"
 
 _API = tuple(c for c in COLUMNS if not c.derived)
 _API_NAMES = frozenset(c.name for c in _API)
@@ -70,10 +72,10 @@ _RAW_SCHEMA = pa.schema([pa.field(c.name, _raw_type(c)) for c in _API]
 _READ_SCHEMA = pa.schema([pa.field("r", pa.list_(pa.struct(
     [pa.field(c.name, _raw_type(c)) for c in _API
      if c.kind in ("string", "timestamp", "category", "int", "bool")])))])
-_PROXY_RENAMES = tuple(
-    (f'"proxy_location"{sep}{{'.encode(), f'"proxy_location\\u0000object"{sep}{{'.encode())
-    for sep in (":", ": ")  # compact, and Python's default; other spacing: checking path
-)
+# compact, and Python's default spacing; any other spacing ends in the checking path
+_PROXY_RENAMES = tuple((f'"proxy_location"{sep}{{'.encode(), f'"\\u0000proxyobj"{sep}{{'.encode())
+                       for sep in (":", ": "))
+assert all(len(plain) == len(renamed) for plain, renamed in _PROXY_RENAMES)
 
 
 class UnknownValueWarning(UserWarning):
@@ -379,28 +381,41 @@ def _raw_batch(pages: list[Any]) -> pa.Table:
 
 # -- fast path: pyarrow's JSON reader ------------------------------------------
 
-def _read_fast(pages: list[bytes]) -> pa.Table:
-    # Each page becomes one NDJSON line {"r": [...]}: the reader then sees
-    # every run of the batch at once, with no per-run work in Python.
+def _ndjson(pages: list[bytes]) -> tuple[bytearray, int]:
+    """The pages as NDJSON lines ``{"r": [...]}``, proxy objects renamed, and how many.
+
+    As one line per page, the reader sees every run of the batch at once, with
+    no per-run work in Python. Renaming in place keeps this to one copy and
+    one scan of the batch.
+    """
+    spaced = False
     parts: list[bytes] = []
-    longest = 0
     for body in pages:
         if b"\n" in body or b"\r" in body:  # never inside JSON strings: safe to blank
             body = body.replace(b"\n", b" ").replace(b"\r", b" ")
+        first_key = body.find(b'":')
+        spaced = spaced or body[first_key + 2:first_key + 3] == b" "
         parts += (b'{"r":', body, b"}\n")
-        longest = max(longest, len(body))
-    data = b"".join(parts)
+    data = bytearray().join(parts)
     renames = 0
-    for plain, renamed in _PROXY_RENAMES:
-        if plain in data:
-            renames += data.count(plain)
-            data = data.replace(plain, renamed)
+    for plain, renamed in _PROXY_RENAMES[:2 if spaced else 1]:
+        at = data.find(plain)
+        while at >= 0:
+            data[at:at + len(plain)] = renamed
+            renames += 1
+            at = data.find(plain, at + len(plain))
+    return data, renames
+
+
+def _read_fast(pages: list[bytes]) -> pa.Table:
+    data, renames = _ndjson(pages)
     table = pj.read_json(
-        io.BytesIO(data),
-        read_options=pj.ReadOptions(block_size=max(longest + 64, 1 << 20)),
+        pa.BufferReader(pa.py_buffer(data)),  # a native file: blocks are read without the GIL
+        read_options=pj.ReadOptions(block_size=max(max(map(len, pages)) + 64, 1 << 20)),
         parse_options=pj.ParseOptions(explicit_schema=_READ_SCHEMA,
                                       unexpected_field_behavior="infer"),
     )
+    table.validate()  # the reader can build a broken list from [null, {}]
     pages_read = table.column("r")
     if not (pa.types.is_list(pages_read.type) and pa.types.is_struct(pages_read.type.value_type)
             and len(pages_read) == len(pages) and not pages_read.null_count):
@@ -410,7 +425,10 @@ def _read_fast(pages: list[bytes]) -> pa.Table:
     by_name = {name: runs.field(i) for i, name in enumerate(names)}
     objects = by_name.get(_PROXY_OBJECT_KEY)
     if objects is not None and len(objects) - objects.null_count != renames:
-        raise ValueError("a run has a key that spells the renamed proxy_location")
+        # a nested proxy_location object too, or a run with a key spelled like
+        # the renamed one: the checking path tells them apart (nested objects
+        # alone are fine: _canonical gives them their name back)
+        raise ValueError("proxy_location objects other than the runs' own")
     arrays = []
     for field in _RAW_SCHEMA:
         if field.name == "extra_fields":
@@ -474,28 +492,37 @@ def _guessed(dtype: pa.DataType) -> bool:
 
 
 def _json_text(values: pa.Array | None, n: int) -> pa.Array:
-    """Inferred JSON values -> canonical JSON text (computed only where non-null)."""
+    """Inferred JSON values -> canonical JSON text (null stays null)."""
     if values is None or values.null_count == n or pa.types.is_null(values.type):
         return pa.nulls(n, pa.string())
     if _guessed(values.type):
         raise _GuessedText(str(values.type))
     if pa.types.is_list(values.type) and pc.max(pc.list_value_length(values)).as_py() in (0, None):
         return pc.if_else(values.is_null(), pa.scalar(None, pa.string()), "[]")
-    return pa.array([None if v is None else _dumps(v) for v in values.to_pylist()], pa.string())
+    return _each_present(values, _dumps)
+
+
+def _each_present(values: pa.Array, write: Callable[[Any], str]) -> pa.Array:
+    """``write`` applied to each non-null value as Python sees it; null stays null.
+
+    Only the present values become Python objects: most runs leave most
+    object fields null, and turning nulls into Python is most of the cost.
+    """
+    present = values.is_valid()
+    texts = pa.array([write(value) for value in values.filter(present).to_pylist()], pa.string())
+    return pc.replace_with_mask(pa.nulls(len(values), pa.string()), present, texts)
 
 
 def _extra_json(by_name: dict[str, pa.Array], names: list[str], n: int) -> pa.Array:
+    """Fields the schema does not know, as one JSON object per run (null: none sent)."""
     unknown = [name for name in names if name not in _API_NAMES and name != _PROXY_OBJECT_KEY]
     if not unknown:
         return pa.nulls(n, pa.string())
     if any(_guessed(by_name[name].type) for name in unknown):
         raise _GuessedText("a field runlytics does not know holds date-like strings")
-    rows: list[dict[str, Any]] = [{} for _ in range(n)]
-    for name in unknown:
-        for i, value in enumerate(by_name[name].to_pylist()):
-            if value is not None:
-                rows[i][name] = value
-    return pa.array([_dumps(r) if r else None for r in rows], pa.string())
+    fields = pa.StructArray.from_arrays([by_name[name] for name in unknown], names=unknown)
+    sent = functools.reduce(pc.or_, [by_name[name].is_valid() for name in unknown])
+    return _each_present(pc.if_else(sent, fields, pa.scalar(None, fields.type)), _dumps)
 
 
 def _canonical(value: Any) -> Any:
@@ -710,12 +737,10 @@ def _proxy_fast(plain: pa.Array | None, objects: pa.Array | None,
         return plain, pa.nulls(n, pa.string())
     if _guessed(objects.type):
         raise _GuessedText(str(objects.type))
-    labels: list[str | None] = plain.to_pylist()
-    details: list[str | None] = [None] * n
-    for i, obj in enumerate(objects.to_pylist()):
-        if obj is not None:
-            labels[i], details[i] = _proxy_label(obj), _dumps(obj)
-    return pa.array(labels, pa.string()), pa.array(details, pa.string())
+    if pc.any(pc.and_(plain.is_valid(), objects.is_valid())).as_py():
+        raise ValueError("a run with proxy_location twice")
+    return (pc.if_else(objects.is_valid(), _each_present(objects, _proxy_label), plain),
+            _each_present(objects, _dumps))
 
 
 def _proxy_label(obj: Any) -> str:

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Hypothesis imports libcst to suggest a patch when a test fails, which warns
+# (an error here); importing it now means a failure is reported, not an INTERNALERROR.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    with contextlib.suppress(ImportError):
+        import hypothesis.extra._patching  # noqa: F401
 
 DATA = Path(__file__).parent / "data"
 
