@@ -366,7 +366,7 @@ def _raw_batch(pages: list[Any]) -> pa.Table:
     if all(isinstance(p, bytes) for p in pages):
         try:
             return _read_fast(pages)
-        except _GuessedText:
+        except _TextLost:
             pass  # such values are usually spread over the pages: check them all at once
         except (pa.ArrowException, ValueError):
             # Often only one page trips the reader (a nested value whose type it
@@ -481,26 +481,36 @@ def _cast_known(values: pa.Array, target: pa.DataType) -> pa.Array:
     raise ValueError(f"inferred {kind}, need {target}")
 
 
-class _GuessedText(ValueError):
-    """The reader took strings for timestamps: only the checking path keeps their text."""
+class _TextLost(ValueError):
+    """The reader's types lose what the server wrote: only the checking path keeps it."""
 
 
-def _guessed(dtype: pa.DataType) -> bool:
-    if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype) or pa.types.is_time(dtype):
-        return True
-    if pa.types.is_struct(dtype):
-        return any(_guessed(dtype.field(i).type) for i in range(dtype.num_fields))
-    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
-        return _guessed(dtype.value_type)
-    return False
+def _keep_text(values: pa.Array, name: str) -> None:
+    """Raise _TextLost if writing ``values`` back as JSON could differ from what was sent.
+
+    The reader takes date-like strings for timestamps, and reads ``1`` as
+    ``1.0`` in a member where other runs send fractions. Both are rare, and
+    usually spread over a batch's pages: the whole batch is checked instead.
+    """
+    kind = values.type
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind) or pa.types.is_time(kind):
+        raise _TextLost(f"{name}: strings read as {kind}")
+    if pa.types.is_floating(kind):
+        whole = pc.equal(pc.floor(values), values)
+        if pc.any(whole).as_py():
+            raise _TextLost(f"{name}: a whole number among floats")
+    elif pa.types.is_struct(kind):
+        for i in range(kind.num_fields):
+            _keep_text(pc.struct_field(values, [i]), name)
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        _keep_text(values.flatten(), name)
 
 
 def _json_text(values: pa.Array | None, n: int) -> pa.Array:
     """Inferred JSON values -> canonical JSON text (null stays null)."""
     if values is None or values.null_count == n or pa.types.is_null(values.type):
         return pa.nulls(n, pa.string())
-    if _guessed(values.type):
-        raise _GuessedText(str(values.type))
+    _keep_text(values, "an object field")
     if pa.types.is_list(values.type) and pc.max(pc.list_value_length(values)).as_py() in (0, None):
         return pc.if_else(values.is_null(), pa.scalar(None, pa.string()), "[]")
     return _each_present(values, _dumps)
@@ -541,8 +551,8 @@ def _extra_json(by_name: dict[str, pa.Array], names: list[str], n: int) -> pa.Ar
     unknown = [name for name in names if name not in _API_NAMES and name != _PROXY_OBJECT_KEY]
     if not unknown:
         return pa.nulls(n, pa.string())
-    if any(_guessed(by_name[name].type) for name in unknown):
-        raise _GuessedText("a field runlytics does not know holds date-like strings")
+    for name in unknown:
+        _keep_text(by_name[name], "a field runlytics does not know")
     fields = pa.StructArray.from_arrays([by_name[name] for name in unknown], names=unknown)
     sent = functools.reduce(pc.or_, [by_name[name].is_valid() for name in unknown])
     return _each_present(pc.if_else(sent, fields, pa.scalar(None, fields.type)), _dumps)
@@ -758,8 +768,7 @@ def _proxy_fast(plain: pa.Array | None, objects: pa.Array | None,
         raise ValueError(f"proxy_location inferred as {plain.type}")
     if objects is None or objects.null_count == n:
         return plain, pa.nulls(n, pa.string())
-    if _guessed(objects.type):
-        raise _GuessedText(str(objects.type))
+    _keep_text(objects, "proxy_location")
     if pc.any(pc.and_(plain.is_valid(), objects.is_valid())).as_py():
         raise ValueError("a run with proxy_location twice")
     return (pc.if_else(objects.is_valid(), _each_present(objects, _proxy_label), plain),

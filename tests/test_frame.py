@@ -166,6 +166,18 @@ def test_objects_are_kept_as_canonical_json():
     assert df["script_run"].struct.field("script_id").tolist() == ["s_1", pd.NA]
 
 
+def test_object_text_is_what_the_server_wrote():
+    """A whole number beside fractions stays whole (the JSON reader reads it as 1.0)."""
+    runs = [make_run(browser_settings={"scale": 1, "note": "x"}),
+            make_run(browser_settings={"scale": 1.5}),
+            make_run(proxy_location={"country": "DE", "weight": 2, "share": 0.5})]
+    df = runs_frame([orjson.dumps(runs[:2]), orjson.dumps(runs[2:])])
+    assert df["browser_settings"].tolist()[:2] == [
+        '{"note":"x","scale":1}', '{"scale":1.5}']
+    assert df["proxy_location_detail"].iloc[2] == '{"country":"DE","share":0.5,"weight":2}'
+    assert df["proxy_location"].iloc[2] == "DE"
+
+
 def test_failure_category_list_keeps_every_entry():
     entries = [{"category": "PROXY_ERROR", "confidence_float": 0.8, "reasoning": "r1",
                 "reason_code": "P1", "evidence_source": "llm"},
