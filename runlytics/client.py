@@ -255,14 +255,14 @@ class RunsClient:
                 are not a JSON array of runs).
         """
         query = [("page", str(number)), ("page_size", str(page_size)), *params]
-        url = f"{self.base_url}{path}"
-        shown = safe_url(httpx.URL(url, params=query))
+        # built once for every attempt; its redacted form only when a message needs it
+        url = httpx.URL(f"{self.base_url}{path}", params=query)
         waited = 0.0
         attempt = 0
         while True:
             self._wait_for_pause()
             sent = time.monotonic()
-            result, retry_after = self._attempt(url, query, shown)
+            result, retry_after = self._attempt(url)
             if isinstance(result, Page):
                 result.number, result.page_size, result.sent_at = number, page_size, sent
                 return result
@@ -271,7 +271,7 @@ class RunsClient:
             delay = self.retry.delay(attempt, retry_after)
             if attempt >= self.retry.max_attempts or waited + delay > \
                     self.retry.max_total_wait_seconds:
-                raise _final_error(failure, attempt, shown)
+                raise _final_error(failure, attempt, safe_url(url))
             with self._lock:
                 self.counters.retries += 1
                 reason = _reason(failure)
@@ -279,7 +279,7 @@ class RunsClient:
                 if retry_after:  # the server asked everyone to slow down, not just us
                     self._pause_until = max(self._pause_until, time.monotonic() + delay)
             if self._cancelled.wait(delay):
-                raise TransportError(f"cancelled while waiting to retry {shown}")
+                raise TransportError(f"cancelled while waiting to retry {safe_url(url)}")
             waited += delay
             with self._lock:
                 self.counters.waited_seconds += delay
@@ -289,27 +289,25 @@ class RunsClient:
             if self._cancelled.wait(left):
                 raise TransportError("cancelled while the server asked to slow down")
 
-    def _attempt(self, url: str, query: list[tuple[str, str]],
-                 shown: str) -> tuple[Page | Exception, float | None]:
+    def _attempt(self, url: httpx.URL) -> tuple[Page | Exception, float | None]:
         with self._lock:
             self.counters.requests += 1
         try:
-            response = self._http.get(url, params=tuple(query),
-                                      headers={"x-api-key": self._key},
-                                      auth=self._auth)
+            response = self._http.get(url, headers={"x-api-key": self._key}, auth=self._auth)
         except httpx.TimeoutException as exc:
-            return TransportError(f"timed out ({type(exc).__name__}) on {shown}"), None
+            return TransportError(f"timed out ({type(exc).__name__}) on {safe_url(url)}"), None
         except httpx.TransportError as exc:
             return TransportError(f"connection failed ({type(exc).__name__}: "
-                                  f"{_scrub(str(exc), self._key)}) on {shown}"), None
+                                  f"{_scrub(str(exc), self._key)}) on {safe_url(url)}"), None
         received = time.monotonic()
         if response.status_code == 200:
             try:
                 index = page_index(response.content)
             except SchemaError as exc:  # truncated or not an array: a gateway glitch, or final
-                return SchemaError(f"{_scrub(str(exc), self._key)} on {shown}",
+                return SchemaError(f"{_scrub(str(exc), self._key)} on {safe_url(url)}",
                                    run_id=exc.run_id, field=exc.field, value=exc.value), None
             return Page(0, 0, response.content, index, 0.0, received), None
+        shown = safe_url(url)
         error = APIError.from_response(response, url=shown, secret=self._key)
         if response.status_code in RETRY_STATUSES:
             return error, _retry_after(response.headers.get("retry-after"))

@@ -154,17 +154,22 @@ class _Pager:
         """Count the page in; remember which of its rows were seen before."""
         self.report.pages_requested += 1
         self.report.rows_received += len(page)
-        self.repeated = []
-        for i, run_id in enumerate(page.index.ids):
-            if run_id in self.seen:
-                self.repeated.append(i)
-                continue
-            self.seen.add(run_id)
-            if self._in_range(int(page.index.created_us[i])):
-                self.in_range += 1
+        ids = page.index.ids
+        if self.seen.isdisjoint(ids) and len(set(ids)) == len(ids):
+            self.repeated = []  # the usual page: every run new
+            self.seen.update(ids)
+        else:
+            self.repeated = []
+            for i, run_id in enumerate(ids):
+                if run_id in self.seen:
+                    self.repeated.append(i)
+                else:
+                    self.seen.add(run_id)
         fresh = np.ones(len(page), bool)
         fresh[self.repeated] = False
-        self.first_seen_created.append(page.index.created_us[fresh])
+        created = page.index.created_us[fresh]
+        self.in_range += int(self._in_range(created).sum())
+        self.first_seen_created.append(created)
         if self.last is not None and self.last.number + 1 == page.number and \
                 self.last.page_size == page.page_size:
             self.neighbours.append((self.last, page))
@@ -173,9 +178,13 @@ class _Pager:
             self.progress.update(len(page) - len(self.repeated))
         return page
 
-    def _in_range(self, created_us: int) -> bool:
-        since, until = self.opt.since_us, self.opt.until_us
-        return (since is None or created_us >= since) and (until is None or created_us < until)
+    def _in_range(self, created_us: np.ndarray) -> np.ndarray:
+        inside = np.ones(len(created_us), bool)
+        if self.opt.since_us is not None:
+            inside &= created_us >= self.opt.since_us
+        if self.opt.until_us is not None:
+            inside &= created_us < self.opt.until_us
+        return inside
 
     def _stop_reason(self, page: Page) -> str | None:
         if not len(page):

@@ -280,59 +280,60 @@ def page_index(body: bytes) -> PageIndex:
                      *(s.combine_chunks().cast(pa.int64()).to_numpy() for s in stamps))
 
 
-_SCAN_KEYS = tuple(b'"' + name.encode() + b'":"' for name in _INDEX_FIELDS)
-
-
-def _scan_values(body: bytes, key: bytes) -> tuple[list[bytes], list[int]] | None:
-    """Every string value of compact ``"key":"`` in ``body``, and where each key is
-    (None: an escape in one)."""
-    values, places, at = [], [], body.find(key)
-    while at >= 0:
-        start = at + len(key)
-        end = body.find(b'"', start)
-        if end < 0 or body[end - 1] == 0x5C:  # a backslash: let the JSON reader decide
-            return None
-        values.append(body[start:end])
-        places.append(at)
-        at = body.find(key, end)
-    return values, places
+_RUN_START = b'{"workflow_run_id":"'
+_RUN_EDGE = b"}," + _RUN_START
+_CREATED, _MODIFIED = b',"created_at":"', b'","modified_at":"'
 
 
 def _scan_index(body: bytes) -> PageIndex | None:
     """The index by a byte scan, or None when the scan cannot be sure.
 
     Much cheaper than parsing: the pager needs only three fields of a page
-    whose runs the frame builder parses (and checks) anyway. It answers only
-    for a body that is bracketed like an array and holds each field exactly
-    once per run (the server writes ``created_at`` and ``modified_at`` last, so
-    a cut body never passes); anything else goes to the JSON reader.
+    whose runs the frame builder parses (and checks) anyway. The server writes
+    compact JSON with ``workflow_run_id`` first and ``created_at`` and
+    ``modified_at`` last in every run, so the page splits into runs at
+    ``},{"workflow_run_id":"``, and each run's timestamps end it. The answer
+    is trusted only if ``"workflow_run_id":"`` occurs nowhere else (a nested
+    run-like object would add one) and every run ends that way (a cut body
+    never does); anything else goes to the JSON reader.
     """
     text = body.strip()
-    if not (text.startswith(b"[{") and text.endswith(b"}]")):
+    if not (text.startswith(b"[" + _RUN_START) and text.endswith(b"}]")):
         return None
-    scans = [_scan_values(text, key) for key in _SCAN_KEYS]
-    found = [scan[0] for scan in scans if scan is not None]
-    count = len(found[0]) if len(found) == len(scans) else 0
-    if not count or any(len(values) != count for values in found) or \
-            text.count(b'"workflow_id":') != count:
+    runs = text[len(_RUN_START) + 1:-2].split(_RUN_EDGE)
+    if text.count(_RUN_START[1:]) != len(runs):
         return None
-    # Each id opens a run of the array and comes before that run's timestamps, which
-    # come before the next run: a nested object with the same keys (a run-like
-    # value in some field) is not taken for a run.
-    ids_at, created_at, modified_at = (scan[1] for scan in scans if scan is not None)
-    order = np.array([ids_at, created_at, modified_at]).T.ravel()
-    if ids_at[0] != 2 or any(text[at - 3:at] != b"},{" for at in ids_at[1:]) or \
-            not (np.diff(order) > 0).all():
-        return None
-    ids = pa.chunked_array([pa.array([v.decode() for v in found[0]], pa.string())])
+    ids, created, modified = [], [], []
+    for run in runs:
+        end = run.find(b'"')
+        at = run.rfind(_CREATED, end)
+        to = run.find(_MODIFIED, at)
+        if end <= 0 or run[end - 1] == 0x5C or at < 0 or to < 0 or run[-1] != 0x22:
+            return None  # 0x5C: an escaped quote in the id; 0x22: the closing quote
+        ids.append(run[:end])
+        # a quote or anything else in these slices fails _naive_us's strict parse
+        created.append(run[at + len(_CREATED):to])
+        modified.append(run[to + len(_MODIFIED):-1])
     try:
-        stamps = [_timestamps(pa.chunked_array([pa.array([v.decode() for v in values])]),
-                              ids, name)
-                  for name, values in zip(_INDEX_FIELDS[1:], found[1:], strict=True)]
-    except (SchemaError, UnicodeDecodeError):
+        names = [run_id.decode() for run_id in ids]
+    except UnicodeDecodeError:
         return None
-    return PageIndex(ids.to_pylist(),
-                     *(s.combine_chunks().cast(pa.int64()).to_numpy() for s in stamps))
+    created_us, modified_us = _naive_us(created), _naive_us(modified)
+    if created_us is None or modified_us is None:
+        return None  # zones, other spellings, bad values: the JSON reader parses or names them
+    return PageIndex(names, created_us, modified_us)
+
+
+def _naive_us(texts: list[bytes]) -> np.ndarray | None:
+    """µs since the epoch of naive ISO 8601 texts as the server writes them, else None."""
+    if any(len(text) not in (19, 26) for text in texts):  # with and without µs
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns where it drops a zone
+        try:
+            return np.array(texts, "S26").astype("datetime64[us]").astype(np.int64)
+        except (ValueError, Warning):
+            return None
 
 
 # -- batching ---------------------------------------------------------------
