@@ -1,9 +1,12 @@
 """Pages of runs -> one typed table, then a typed pandas DataFrame.
 
 The fast path hands page bytes to pyarrow's JSON reader, about 10,000 runs at
-a time, so no run ever becomes a Python dict. A batch the reader cannot take
-(a proxy object with nested braces, a field whose type changes between runs,
-a bad value) goes through the checking path instead, which decodes the pages,
+a time and two batches at once, so no run ever becomes a Python dict: only the
+values of free-form object fields do, once per distinct value, to be written
+as canonical JSON text. A batch the reader cannot take (a field whose type
+changes between runs, a bad value), or whose text its types would change
+(date-like strings read as timestamps, a whole number among fractions read as
+``1.0``), goes through the checking path instead, which decodes the pages,
 checks every run against :mod:`runlytics.schema` and either builds the same
 table or raises a :class:`~runlytics.errors.SchemaError` naming the run id,
 the field and the value. Both paths end in :func:`_finish`, so they agree.

@@ -18,8 +18,10 @@ script     struct<ai_fallback_triggered, ...>   ``ArrowDtype(struct)``
 ========== ==================================== ================================
 
 Free-form objects (``extra_http_headers``, ``browser_settings``, ...) are kept
-as compact JSON text: ``json.loads(value)`` gives the object back. Keys whose
-value is null inside such objects are dropped. Fields the schema does not know
+as compact JSON text: ``json.loads(value)`` gives the object back. Keys are
+sorted, keys whose value is null are dropped, integers stay integers and
+floats stay floats (``1`` stays ``1`` beside ``1.5``; integers beyond 64 bits
+become floats). Fields the schema does not know
 are kept in ``extra_fields``, a JSON object per run (null when there are none).
 """
 
