@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import logging
 import os
 import random
 import threading
@@ -196,6 +197,7 @@ class RunsClient:
         if not key:
             raise UsageError("no API key: set SKYVERN_API_KEY or pass api_key= (--api-key)")
         self._key = key
+        _LOG_MASK.secrets.add(key)
         self.base_url = resolve_base_url(base_url, allow_insecure=allow_insecure)
         # user:password@ in the base URL is sent as basic auth but kept out of the
         # URL, which httpx logs and reports, errors and file metadata show.
@@ -317,6 +319,33 @@ class RunsClient:
                                f"redirected to {location}; not followed, so the API key is "
                                "never sent elsewhere: use the final URL as --base-url")
         raise error
+
+
+class _SecretMask(logging.Filter):
+    """Masks API keys in the records of httpx's and httpcore's loggers.
+
+    httpcore logs response headers at DEBUG as they came, so a server (or a
+    proxy) that echoes the key in a header would put it in the user's logs.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            if any(secret in message for secret in self.secrets):
+                for secret in self.secrets:
+                    message = message.replace(secret, "***")
+                record.msg, record.args = message, None
+        return True
+
+
+_LOG_MASK = _SecretMask()
+for _name in ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2",
+              "httpcore.proxy", "httpcore.socks"):
+    logging.getLogger(_name).addFilter(_LOG_MASK)
 
 
 def _final_error(failure: Exception, attempts: int, shown: str) -> Exception:
