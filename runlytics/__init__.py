@@ -1,22 +1,44 @@
-"""runlytics: fetch, type, analyse and report on Skyvern workflow runs."""
+"""runlytics: fetch, type, analyse and report on Skyvern workflow runs.
 
-from .client import RetryPolicy
-from .errors import (
-    APIError,
-    AuthError,
-    NotFoundError,
-    RateLimitError,
-    RequestError,
-    RunlyticsError,
-    SchemaError,
-    ServerError,
-    StoreError,
-    TransportError,
-    UsageError,
-)
-from .fetch import FetchReport, fetch_runs, fetch_table, iter_pages
-from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table
-from .store import read_parquet, write_parquet
+The names below are imported on first use, so that ``import runlytics`` (and
+the ``runlytics`` command, which must answer Ctrl-C at once) does not load
+pandas, pyarrow and httpx before they are needed.
+"""
+
+from __future__ import annotations
+
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from .client import RetryPolicy
+    from .errors import (
+        APIError,
+        AuthError,
+        NotFoundError,
+        RateLimitError,
+        RequestError,
+        RunlyticsError,
+        SchemaError,
+        ServerError,
+        StoreError,
+        TransportError,
+        UsageError,
+    )
+    from .fetch import FetchReport, fetch_runs, fetch_table, iter_pages
+    from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table
+    from .store import read_parquet, write_parquet
+
+_HOMES = {
+    ".client": ["RetryPolicy"],
+    ".errors": ["APIError", "AuthError", "NotFoundError", "RateLimitError", "RequestError",
+                "RunlyticsError", "SchemaError", "ServerError", "StoreError", "TransportError",
+                "UsageError"],
+    ".fetch": ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"],
+    ".frame": ["UnknownValueWarning", "empty_frame", "runs_frame", "runs_table"],
+    ".store": ["read_parquet", "write_parquet"],
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "APIError",
@@ -43,3 +65,16 @@ __all__ = [
     "write_parquet",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> _typing.Any:
+    home = _HOME_OF.get(name)
+    if home is None:
+        raise AttributeError(f"module 'runlytics' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(home, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -191,6 +191,40 @@ def test_server_text_in_an_error_stays_on_one_line(capsys, tmp_path):
     assert "'attempt'" in err and "wr_1" in err
 
 
+# -- Ctrl-C while the command starts ---------------------------------------------------
+
+# A real SIGINT, sent while the CLI imports pandas (most of its start-up time).
+INTERRUPT_WHILE_LOADING = """
+import os, signal, sys
+
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+from runlytics._entry import run
+sys.exit(run())
+"""
+
+
+def test_ctrl_c_while_starting_exits_130_with_one_line():
+    done = subprocess.run([sys.executable, "-c", INTERRUPT_WHILE_LOADING, "fetch"],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (130, "")
+    assert done.stderr == "runlytics: interrupted while starting; nothing was done\n"
+
+
+def test_the_entry_point_loads_nothing_heavy():
+    """So that Ctrl-C is ours from the first instant (see runlytics/_entry.py)."""
+    code = ("import sys, runlytics._entry; "
+            "print(sorted({'pandas', 'pyarrow', 'httpx', 'numpy'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout == "[]\n", done.stderr
+
+
 # -- sync killed at random moments -----------------------------------------------------
 
 # Runs the CLI, killing itself (SIGKILL: no clean-up at all) just before its k-th file
