@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib as _importlib
 import typing as _typing
 
+from ._version import __version__ as __version__
+
 if _typing.TYPE_CHECKING:
     from .client import RetryPolicy
     from .errors import (
@@ -64,7 +66,6 @@ __all__ = [
     "runs_table",
     "write_parquet",
 ]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> _typing.Any:

@@ -17,6 +17,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from ._version import __version__
 from .errors import RunlyticsError, UsageError
 from .frame import UnknownValueWarning
 
@@ -220,7 +221,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def headline(summary: dict[str, Any]) -> str:
     """The report's headline figures in a few lines, with their sample sizes."""
-    from .plots import format_seconds
+    from .units import format_seconds
 
     period = summary.get("period") or {}
     rate = summary.get("success_rate")
@@ -253,7 +254,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="runlytics", description="Fetch, analyse and report on Skyvern "
                      "workflow runs.")
-    from . import __version__
     parser.add_argument("--version", action="version", version=f"runlytics {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from .errors import APIError, RequestError, SchemaError, TransportError, UsageError, safe_url
-from .frame import PageIndex, page_index
+from .pages import Page, page_index
 from .schema import STATUSES
 
 __all__ = [
@@ -70,29 +70,6 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         backoff = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** attempt))
         return max(backoff, retry_after or 0.0)
-
-
-@dataclass
-class Page:
-    """One answer of the runs endpoint.
-
-    Attributes:
-        number: the ``page`` parameter sent.
-        page_size: the ``page_size`` parameter sent.
-        body: the raw JSON array, as the server sent it.
-        index: ids, ``created_at`` and ``modified_at`` of its runs.
-        sent_at / received_at: monotonic times of the successful attempt.
-    """
-
-    number: int
-    page_size: int
-    body: bytes
-    index: PageIndex
-    sent_at: float
-    received_at: float
-
-    def __len__(self) -> int:
-        return len(self.index.ids)
 
 
 @dataclass

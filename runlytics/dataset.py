@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import store
+from ._version import __version__
 from .errors import StoreError, UsageError
 from .schema import arrow_schema
 
@@ -99,7 +100,6 @@ class DatasetState:
     last_report: dict[str, Any] | None = None
 
     def to_json(self) -> bytes:
-        from . import __version__
 
         return orjson.dumps({
             "format": STATE_FORMAT,

@@ -22,9 +22,10 @@ are never shown.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # httpx loads only where HTTP is spoken
+    import httpx
 
 __all__ = [
     "APIError",
@@ -195,9 +196,26 @@ _SECRET_PARAMS = frozenset({"api_key", "apikey", "key", "token", "access_token",
 
 def safe_url(url: httpx.URL | str) -> str:
     """``url`` without user info and with secret-looking query values replaced by ``***``."""
+    import httpx
+
     url = httpx.URL(str(url))
     if url.userinfo:
         url = url.copy_with(username=None, password=None)
     params = [(k, "***" if k.lower() in _SECRET_PARAMS else v)
               for k, v in url.params.multi_items()]
     return str(url.copy_with(params=params)) if params else str(url.copy_with(query=None))
+
+
+def run_label(run_id: Any) -> str:
+    """A run's id as messages show it: quoted when it is not plain one-line text."""
+    if not run_id:
+        return "(no workflow_run_id)"
+    text = str(run_id)
+    return text if text.isprintable() and len(text) <= 100 else repr(run_id)[:100]
+
+
+def bad_value(run_id: Any, field: str, value: Any, expected: str) -> SchemaError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return SchemaError(f"run {run_label(run_id)}: field {field!r} should be "
+                       f"{expected}, got {shown}", run_id=run_id, field=field, value=value)

@@ -52,7 +52,7 @@ from .client import (
 )
 from .errors import RunlyticsError, UsageError
 from .frame import dedupe_runs, frame_from_table, runs_table
-from .timeparse import to_utc
+from .units import to_utc
 
 __all__ = ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"]
 

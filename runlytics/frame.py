@@ -15,14 +15,11 @@ the field and the value. Both paths end in :func:`_finish`, so they agree.
 from __future__ import annotations
 
 import functools
-import io
 import json
-import re
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,16 +30,17 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from .errors import SchemaError
-from .schema import COLUMNS, FAILURE_ENTRY, SCRIPT_RUN, Column, arrow_schema, column
+from .errors import bad_value as _bad
+from .errors import run_label as _name
+from .schema import COLUMNS, FAILURE_ENTRY, SCRIPT_RUN, Column, arrow_schema
+from .timestamps import parse_timestamps as _timestamps
 
 __all__ = [
     "BATCH_RUNS",
-    "PageIndex",
     "UnknownValueWarning",
     "empty_frame",
     "dedupe_runs",
     "frame_from_table",
-    "page_index",
     "runs_frame",
     "runs_table",
 ]
@@ -223,120 +221,6 @@ def _with_categories(values: pd.Series, col: Column, warn: bool,
         warnings.warn(f"{col.name}: values unknown to runlytics kept as they are: "
                       f"{', '.join(map(str, news))}", UnknownValueWarning, stacklevel=4)
     return values.cat.set_categories(known + unknown)
-
-
-@dataclass(frozen=True)
-class PageIndex:
-    """What the pager needs from a page: ids and timestamps (µs since epoch, UTC)."""
-
-    ids: list[str]
-    created_us: np.ndarray
-    modified_us: np.ndarray
-
-
-_INDEX_FIELDS = ("workflow_run_id", "created_at", "modified_at")
-_INDEX_SCHEMA = pa.schema([pa.field("r", pa.list_(pa.struct(
-    [pa.field(name, pa.string()) for name in _INDEX_FIELDS])))])
-
-
-def page_index(body: bytes) -> PageIndex:
-    """Ids, ``created_at`` and ``modified_at`` of a page's runs, without decoding it.
-
-    Raises:
-        SchemaError: the body is not a JSON array of objects (a truncated body
-            included), or a run lacks one of those fields or has a bad timestamp.
-    """
-    scanned = _scan_index(body)
-    if scanned is not None:
-        return scanned
-    if b"\n" in body or b"\r" in body:
-        body = body.replace(b"\n", b" ").replace(b"\r", b" ")
-    try:
-        table = pj.read_json(
-            io.BytesIO(b'{"r":' + body + b"}\n"),
-            read_options=pj.ReadOptions(block_size=max(len(body) + 64, 1 << 16),
-                                        use_threads=False),
-            parse_options=pj.ParseOptions(explicit_schema=_INDEX_SCHEMA,
-                                          unexpected_field_behavior="ignore"),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise SchemaError(f"the page is not a JSON array of runs ({exc}); it starts with "
-                          f"{body[:60]!r}") from None
-    if table.num_rows != 1 or table.column("r").null_count:
-        # `null`, or a body that closes our wrapper and opens another: not an array
-        raise SchemaError(f"the page is not a JSON array of runs; it starts with "
-                          f"{body[:60]!r}")
-    runs = pa.concat_arrays([c.flatten() for c in table.column("r").chunks])
-    if runs.null_count:
-        raise SchemaError("the page holds a null where a run object should be")
-    ids = runs.field("workflow_run_id")
-    for name in _INDEX_FIELDS:
-        values = runs.field(name)
-        if values.null_count:
-            row = pc.index(values.is_null(), True).as_py()
-            run_id = ids[row].as_py()
-            raise SchemaError(f"run {_name(run_id)}: required field "
-                              f"{name!r} is missing", run_id=run_id, field=name)
-    stamps = [_timestamps(pa.chunked_array([runs.field(n)]), pa.chunked_array([ids]), n)
-              for n in ("created_at", "modified_at")]
-    return PageIndex(ids.to_pylist(),
-                     *(s.combine_chunks().cast(pa.int64()).to_numpy() for s in stamps))
-
-
-_RUN_START = b'{"workflow_run_id":"'
-_RUN_EDGE = b"}," + _RUN_START
-_CREATED, _MODIFIED = b',"created_at":"', b'","modified_at":"'
-
-
-def _scan_index(body: bytes) -> PageIndex | None:
-    """The index by a byte scan, or None when the scan cannot be sure.
-
-    Much cheaper than parsing: the pager needs only three fields of a page
-    whose runs the frame builder parses (and checks) anyway. The server writes
-    compact JSON with ``workflow_run_id`` first and ``created_at`` and
-    ``modified_at`` last in every run, so the page splits into runs at
-    ``},{"workflow_run_id":"``, and each run's timestamps end it. The answer
-    is trusted only if ``"workflow_run_id":"`` occurs nowhere else (a nested
-    run-like object would add one) and every run ends that way (a cut body
-    never does); anything else goes to the JSON reader.
-    """
-    text = body.strip()
-    if not (text.startswith(b"[" + _RUN_START) and text.endswith(b"}]")):
-        return None
-    runs = text[len(_RUN_START) + 1:-2].split(_RUN_EDGE)
-    if text.count(_RUN_START[1:]) != len(runs):
-        return None
-    ids, created, modified = [], [], []
-    for run in runs:
-        end = run.find(b'"')
-        at = run.rfind(_CREATED, end)
-        to = run.find(_MODIFIED, at)
-        if end <= 0 or run[end - 1] == 0x5C or at < 0 or to < 0 or run[-1] != 0x22:
-            return None  # 0x5C: an escaped quote in the id; 0x22: the closing quote
-        ids.append(run[:end])
-        # a quote or anything else in these slices fails _naive_us's strict parse
-        created.append(run[at + len(_CREATED):to])
-        modified.append(run[to + len(_MODIFIED):-1])
-    try:
-        names = [run_id.decode() for run_id in ids]
-    except UnicodeDecodeError:
-        return None
-    created_us, modified_us = _naive_us(created), _naive_us(modified)
-    if created_us is None or modified_us is None:
-        return None  # zones, other spellings, bad values: the JSON reader parses or names them
-    return PageIndex(names, created_us, modified_us)
-
-
-def _naive_us(texts: list[bytes]) -> np.ndarray | None:
-    """µs since the epoch of naive ISO 8601 texts as the server writes them, else None."""
-    if any(len(text) not in (19, 26) for text in texts):  # with and without µs
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # numpy warns where it drops a zone
-        try:
-            return np.array(texts, "S26").astype("datetime64[us]").astype(np.int64)
-        except (ValueError, Warning):
-            return None
 
 
 # -- batching ---------------------------------------------------------------
@@ -632,21 +516,6 @@ def _encodable(value: Any) -> bool:
     return True
 
 
-def _name(run_id: Any) -> str:
-    """A run's id as messages show it: quoted when it is not plain one-line text."""
-    if not run_id:
-        return "(no workflow_run_id)"
-    text = str(run_id)
-    return text if text.isprintable() and len(text) <= 100 else repr(run_id)[:100]
-
-
-def _bad(run_id: Any, field: str, value: Any, expected: str) -> SchemaError:
-    shown = repr(value)
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    return SchemaError(f"run {_name(run_id)}: field {field!r} should be "
-                       f"{expected}, got {shown}", run_id=run_id, field=field, value=value)
-
-
 def _checked_value(run: dict[str, Any], col: Column, run_id: Any) -> Any:
     value = run.get(col.name)
     if value is None:
@@ -736,31 +605,6 @@ def _finish(raw: pa.Table) -> pa.Table:
         else:
             arrays.append(raw.column(col.name))
     return pa.Table.from_arrays(arrays, schema=arrow_schema())
-
-
-def _timestamps(values: pa.ChunkedArray, ids: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
-    """Naive ISO strings are UTC; ``Z`` and offsets are converted."""
-    target = column(name).arrow_type
-    try:
-        return values.cast(pa.timestamp("us")).cast(target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    zoned = pc.match_substring_regex(values, r"(Z|[+-]\d\d:?\d\d)$")
-    fixed = pc.if_else(zoned, values, pc.binary_join_element_wise(values, "Z", ""))
-    try:
-        return fixed.cast(pa.timestamp("ns", tz="UTC")).cast(target, safe=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        for i, text in enumerate(values.to_pylist()):
-            try:
-                pa.array([text if _has_zone(text) else f"{text}Z"]).cast(
-                    pa.timestamp("ns", tz="UTC"))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                raise _bad(ids[i].as_py(), name, text, "an ISO 8601 date-time") from None
-        raise
-
-
-def _has_zone(text: str | None) -> bool:
-    return text is None or re.search(r"(Z|[+-]\d\d:?\d\d)$", text) is not None
 
 
 def _proxy_fast(plain: pa.Array | None, objects: pa.Array | None,

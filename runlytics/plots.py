@@ -52,6 +52,7 @@ from matplotlib.ticker import (
 
 from . import analysis
 from .errors import UsageError
+from .units import format_seconds
 
 __all__ = [
     "PALETTE",
@@ -144,32 +145,6 @@ def _text(value: Any, limit: int = LABEL_LIMIT) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text or "(blank)"
-
-
-def format_seconds(seconds: float | None) -> str:
-    """A duration for people: ``0.42 s``, ``7.4 s``, ``2.5 min``, ``1.8 h``, ``2.1 d``.
-
-    Example:
-        >>> format_seconds(150)
-        '2.5 min'
-    """
-    if seconds is None or seconds is pd.NA or not np.isfinite(seconds):
-        return "–"
-    value = float(seconds)
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
-        if abs(value) >= size:
-            return f"{_sig(value / size)} {unit}"
-    return f"{_sig(value)} s"
-
-
-def _sig(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 _DURATION_TICKS = (

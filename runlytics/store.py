@@ -35,11 +35,12 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from ._version import __version__
 from .errors import StoreError
 from .frame import frame_from_table
 from .redact import redact_table
 from .schema import COLUMNS, arrow_schema
-from .timeparse import to_utc
+from .units import to_utc
 
 __all__ = ["METADATA_KEY", "PARTITION_FILE", "PARTITION_KEY", "extract_metadata",
            "list_partitions", "partition_path", "read_metadata", "read_parquet", "read_table",
@@ -147,7 +148,6 @@ def extract_metadata(*, redacted: bool, base_url: str | None,
                      filters: dict[str, Any] | None, fetched_at: datetime | None,
                      fetch_report: dict[str, Any] | None, **more: Any) -> dict[str, Any]:
     """The ``runlytics`` metadata object of a file: what the extract is (no secrets)."""
-    from . import __version__
 
     return {
         "runlytics_version": __version__,

@@ -84,7 +84,7 @@ from .fetch import FetchReport, fetch_table
 from .frame import dedupe_runs
 from .redact import redact_table
 from .schema import FINAL_STATUSES
-from .timeparse import parse_span
+from .units import parse_span
 
 __all__ = ["DEFAULT_LOOKBACK", "DEFAULT_MAX_OPEN_AGE", "SyncReport", "sync"]
 

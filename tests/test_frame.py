@@ -11,7 +11,8 @@ import pytest
 from conftest import make_run
 
 from runlytics import SchemaError, UnknownValueWarning, empty_frame, runs_frame
-from runlytics.frame import _finish, _read_checked, _read_fast, dedupe_runs, page_index, runs_table
+from runlytics.frame import _finish, _read_checked, _read_fast, dedupe_runs, runs_table
+from runlytics.pages import page_index
 from runlytics.schema import COLUMNS, arrow_schema, pandas_dtypes
 
 UTC = "UTC"
@@ -283,7 +284,7 @@ def test_numpy_timestamps_match_pandas(page_bytes):
 
 
 def test_page_index_scan_agrees_with_the_json_reader(page_bytes):
-    from runlytics.frame import _scan_index
+    from runlytics.pages import _scan_index
 
     scanned = _scan_index(page_bytes)
     pretty = json.dumps(json.loads(page_bytes), indent=1).encode()
@@ -301,7 +302,7 @@ def test_page_index_never_accepts_a_cut_body(page_bytes, cut):
 
 
 def test_page_index_leaves_escapes_to_the_json_reader():
-    from runlytics.frame import _scan_index
+    from runlytics.pages import _scan_index
 
     body = orjson.dumps([make_run(workflow_run_id='wr_"quoted"')])
     assert _scan_index(body) is None

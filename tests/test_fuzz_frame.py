@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from runlytics import SchemaError, UnknownValueWarning, runs_frame
-from runlytics.frame import page_index
+from runlytics.pages import page_index
 from runlytics.schema import COLUMNS, api_field_names, pandas_dtypes
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None, derandomize=True,

@@ -22,7 +22,7 @@ from .. import analysis, plots
 from ..errors import UsageError
 from ..fetch import FetchReport
 from ..redact import redact_url
-from ..timeparse import to_utc
+from ..units import to_utc
 from .thresholds import Threshold, ThresholdResult, evaluate_thresholds, parse_threshold
 
 __all__ = ["DEFAULT_TITLE", "OPTIONAL_COLUMNS", "REPORT_COLUMNS", "Period", "PlotImage", "Report",

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis
+from .._version import __version__
 from .build import Report, split_failures
 from .text import clean, fmt_change, fmt_int, fmt_pct, fmt_seconds, fmt_time, h
 
@@ -325,7 +326,6 @@ def _footer(report: Report) -> str:
                                           f"{fetch['page_size_clamped_to']}")))
     else:
         items.append(("Fetch report", _e("none recorded with this data")))
-    from .. import __version__  # here: runlytics/__init__ may import this module
 
     items.append(("Generated", _e(f"{fmt_time(report.generated_at, report.tz, seconds=True)} "
                                   f"({report.tz}) by runlytics {__version__}; ages measured to "

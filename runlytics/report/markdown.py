@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from .. import analysis
+from .._version import __version__
 from .build import Report, split_failures
 from .text import fmt_change, fmt_int, fmt_pct, fmt_seconds, fmt_time, md
 
@@ -165,7 +166,6 @@ def _footer(report: Report) -> str:
                      f"tie groups re-read: {fmt_int(fetch.get('tie_groups_repaired'))}")
     else:
         lines.append("- Fetch report: none recorded with this data")
-    from .. import __version__  # here: runlytics/__init__ may import this module
 
     lines.append(f"- Generated {fmt_time(report.generated_at, report.tz, seconds=True)} "
                  f"({report.tz}) by runlytics {__version__}")

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import dataset, store
 from ..fetch import FetchReport, fetch_runs
 from ..redact import redact_url
-from ..timeparse import to_utc
+from ..units import to_utc
 from .build import OPTIONAL_COLUMNS, REPORT_COLUMNS
 
 __all__ = ["ReportInput", "fetch_for_report", "load_runs"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..plots import format_seconds
+from ..units import format_seconds
 
 __all__ = ["DISPLAY_LIMIT", "clean", "fmt_change", "fmt_int", "fmt_pct", "fmt_seconds",
            "fmt_time", "h", "md"]

@@ -1,18 +1,23 @@
-"""``WHEN`` values: ISO dates and times, relative spans like ``7d``, datetimes.
+"""Times and durations: ``WHEN`` values, spans, and seconds for people.
 
-Naive values are UTC, like the API's own timestamps.
+``WHEN`` values are ISO dates and times (naive = UTC, like the API's own
+timestamps), datetimes, or spans back from now. A **duration** option takes a
+:class:`datetime.timedelta` (or ``pandas.Timedelta``) or a span string:
+``30s``, ``30m``, ``12h``, ``7d``, ``2w`` (s, m/min, h, d, w; fractions
+allowed). This module is the one place that parses and formats them.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from .errors import UsageError
 
-__all__ = ["parse_span", "to_utc"]
+__all__ = ["format_seconds", "parse_span", "to_timedelta", "to_utc"]
 
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -70,3 +75,53 @@ def to_utc(value: datetime | pd.Timestamp | str | None, name: str, *,
     if stamp is pd.NaT:
         raise UsageError(f"{name}: {value!r} is not a date/time")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def to_timedelta(value: timedelta | str, name: str) -> pd.Timedelta:
+    """A duration option as a ``pandas.Timedelta``: a timedelta or a span like ``6h``.
+
+    Raises:
+        UsageError: ``value`` is neither, or is negative.
+
+    Example:
+        >>> to_timedelta("90m", "lookback")
+        Timedelta('0 days 01:30:00')
+    """
+    if isinstance(value, str):
+        span = parse_span(value)
+        if span is None:
+            raise UsageError(f"{name}: {value!r} is not a span (like 30m, 12h, 7d, 2w)")
+    elif isinstance(value, timedelta):  # pandas.Timedelta is a timedelta
+        span = pd.Timedelta(value)
+    else:
+        raise UsageError(f"{name}: expected a timedelta or a span like '7d', "
+                         f"got {type(value).__name__} {value!r}")
+    if span < pd.Timedelta(0):
+        raise UsageError(f"{name}: {value!r} is negative")
+    return span
+
+
+def format_seconds(seconds: float | None) -> str:
+    """A duration for people: ``0.42 s``, ``7.4 s``, ``2.5 min``, ``1.8 h``, ``2.1 d``.
+
+    Example:
+        >>> format_seconds(150)
+        '2.5 min'
+    """
+    if seconds is None or seconds is pd.NA or not np.isfinite(seconds):
+        return "–"
+    value = float(seconds)
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if abs(value) >= size:
+            return f"{_sig(value / size)} {unit}"
+    return f"{_sig(value)} s"
+
+
+def _sig(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.2f}".rstrip("0").rstrip(".")
