@@ -27,8 +27,17 @@ if _typing.TYPE_CHECKING:
         TransportError,
         UsageError,
     )
-    from .fetch import FetchReport, fetch_runs, fetch_table, iter_pages
+    from .fetch import (
+        Client,
+        Fetched,
+        FetchReport,
+        PageStream,
+        fetch_frame,
+        fetch_table,
+        iter_pages,
+    )
     from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table
+    from .query import RunQuery
     from .store import read_parquet, write_parquet
 
 _HOMES = {
@@ -36,7 +45,9 @@ _HOMES = {
     ".errors": ["APIError", "AuthError", "NotFoundError", "RateLimitError", "RequestError",
                 "RunlyticsError", "SchemaError", "ServerError", "StoreError", "TransportError",
                 "UsageError"],
-    ".fetch": ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"],
+    ".fetch": ["Client", "FetchReport", "Fetched", "PageStream", "fetch_frame", "fetch_table",
+               "iter_pages"],
+    ".query": ["RunQuery"],
     ".frame": ["UnknownValueWarning", "empty_frame", "runs_frame", "runs_table"],
     ".store": ["read_parquet", "write_parquet"],
 }
@@ -45,11 +56,15 @@ _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 __all__ = [
     "APIError",
     "AuthError",
+    "Client",
     "FetchReport",
+    "Fetched",
     "NotFoundError",
+    "PageStream",
     "RateLimitError",
     "RequestError",
     "RetryPolicy",
+    "RunQuery",
     "RunlyticsError",
     "SchemaError",
     "ServerError",
@@ -58,7 +73,7 @@ __all__ = [
     "UnknownValueWarning",
     "UsageError",
     "empty_frame",
-    "fetch_runs",
+    "fetch_frame",
     "fetch_table",
     "iter_pages",
     "read_parquet",
@@ -68,7 +83,18 @@ __all__ = [
 ]
 
 
+# Old names kept for one release: (new name, why).
+_DEPRECATED = {"fetch_runs": "fetch_frame"}
+
+
 def __getattr__(name: str) -> _typing.Any:
+    if name in _DEPRECATED:
+        import warnings
+
+        new = _DEPRECATED[name]
+        warnings.warn(f"runlytics.{name} is renamed runlytics.{new}", DeprecationWarning,
+                      stacklevel=2)
+        return __getattr__(new)
     home = _HOME_OF.get(name)
     if home is None:
         raise AttributeError(f"module 'runlytics' has no attribute {name!r}")

@@ -45,7 +45,8 @@ def _positive_int(text: str) -> int:
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     """The options every command that talks to the API shares."""
-    from .client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE
+    from .client import DEFAULT_CONCURRENCY
+    from .query import DEFAULT_PAGE_SIZE
 
     api = parser.add_argument_group("fetch options")
     api.add_argument("--base-url", help="API base URL (default: $SKYVERN_BASE_URL, else "
@@ -74,16 +75,20 @@ def add_window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="WHEN", help="created before WHEN (same forms)")
 
 
-def fetch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """Library keyword arguments from the shared fetch options."""
-    return {
-        "api_key": args.api_key, "base_url": args.base_url, "status": args.status,
-        "search_key": args.search_key, "error_code": args.error_code,
-        "page_size": args.page_size, "concurrency": args.concurrency,
-        "since": getattr(args, "since", None), "until": getattr(args, "until", None),
-        "max_runs": args.max_runs, "progress": False if args.quiet else None,
-        "allow_insecure": args.allow_insecure,
-    }
+def fetch_objects(args: argparse.Namespace, *, window: bool = True) -> tuple[Any, Any]:
+    """The :class:`~runlytics.query.RunQuery` and :class:`~runlytics.Client` of the options."""
+    from .fetch import Client
+    from .query import RunQuery
+
+    query = RunQuery(status=args.status, search_key=args.search_key,
+                     error_code=args.error_code, page_size=args.page_size,
+                     max_runs=args.max_runs,
+                     since=getattr(args, "since", None) if window else None,
+                     until=getattr(args, "until", None) if window else None)
+    client = Client(api_key=args.api_key, base_url=args.base_url,
+                    concurrency=args.concurrency, allow_insecure=args.allow_insecure,
+                    progress=False if args.quiet else None)
+    return query, client
 
 
 def check_writable(path: Path) -> None:
@@ -113,13 +118,12 @@ def _say(args: argparse.Namespace, text: str) -> None:
 def cmd_fetch(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from .fetch import FetchReport, fetch_table
     from .store import write_parquet
 
     out = Path(args.out)
     check_writable(out)
-    report = FetchReport()
-    table = fetch_table(report=report, **fetch_kwargs(args))
+    query, client = fetch_objects(args)
+    table, report = client.fetch(query)
     write_parquet(table, out, redact=not args.keep_secrets, base_url=report.base_url,
                   filters=report.filters, fetched_at=datetime.now(UTC),
                   fetch_report=report.to_dict())
@@ -145,16 +149,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from .sync import sync
 
-    kwargs = fetch_kwargs(args)
     for option, key in (("--error-code", "error_code"), ("--max-runs", "max_runs")):
-        if kwargs.pop(key) is not None:
+        if getattr(args, key) is not None:
             raise UsageError(f"sync cannot keep a {option} selection up to date; use "
                              f"`runlytics fetch {option} ...` for a one-shot extract")
-    kwargs.pop("since", None)
-    kwargs.pop("until", None)
-    report = sync(Path(args.dir), lookback=args.lookback, rescan_days=args.rescan_days,
-                  redact=not args.keep_secrets, **kwargs)
-    _say(args, report.summary())
+    query, client = fetch_objects(args, window=False)
+    report = sync(Path(args.dir), query, client, lookback=args.lookback,
+                  rescan_days=args.rescan_days, redact=not args.keep_secrets)
+    _say(args, report.describe())
     return EXIT_OK
 
 
@@ -200,9 +202,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.from_path:
         data = load_runs(args.from_path)
     else:
-        options = fetch_kwargs(args)
-        del options["since"], options["until"]
-        data = fetch_for_report(since=args.since, until=args.until, **options)
+        query, client = fetch_objects(args, window=False)
+        data = fetch_for_report(query, client, since=args.since, until=args.until)
         if isinstance(data.fetch_report, FetchReport):
             _say(args, data.fetch_report.summary())
     report = build_report(data.runs, since=args.since, until=args.until, tz=tz, now=data.now,

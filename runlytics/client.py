@@ -20,7 +20,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ import httpx
 
 from .errors import APIError, RequestError, SchemaError, TransportError, UsageError, safe_url
 from .pages import Page, page_index
-from .schema import STATUSES
+from .query import DEFAULT_PAGE_SIZE
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -42,11 +42,9 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://api.skyvern.com"
-DEFAULT_PAGE_SIZE = 100
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 RUNS_PATH = "/v1/workflows/runs"
-MAX_FILTER_LENGTH = 500
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 RETRY_BASE_ENV = "RUNLYTICS_RETRY_BASE_SECONDS"
 TIMEOUT_ENV = "RUNLYTICS_TIMEOUT_SECONDS"
@@ -126,28 +124,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def check_filters(*, status: str | Sequence[str] | None, search_key: str | None,
-                  error_code: str | None, page_size: int, concurrency: int) -> list[str]:
-    """Check option values before any request; return the statuses as a list.
-
-    Raises:
-        UsageError: naming the option and what is wrong with it.
-    """
-    statuses = [status] if isinstance(status, str) else list(status or [])
-    for value in statuses:
-        if value not in STATUSES:
-            raise UsageError(f"unknown status {value!r}; choose from {', '.join(STATUSES)}")
-    for name, text in (("search_key", search_key), ("error_code", error_code)):
-        if text is not None and len(text) > MAX_FILTER_LENGTH:
-            raise UsageError(f"{name} is {len(text)} characters long; the API allows at "
-                             f"most {MAX_FILTER_LENGTH}")
-    if not isinstance(page_size, int) or page_size < 1:
-        raise UsageError(f"page_size must be a whole number >= 1, got {page_size!r}")
-    if not isinstance(concurrency, int) or concurrency < 1:
-        raise UsageError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
-    return statuses
 
 
 class RunsClient:
@@ -360,17 +336,6 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def build_params(statuses: Sequence[str], search_key: str | None,
-                 error_code: str | None) -> list[tuple[str, str]]:
-    """The filter query parameters: ``status`` repeated, empty filters left out."""
-    params = [("status", s) for s in statuses]
-    if search_key:
-        params.append(("search_key", search_key))
-    if error_code:
-        params.append(("error_code", error_code))
-    return params
 
 
 Progress = Callable[[int], Any]

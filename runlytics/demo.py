@@ -17,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from .fetch import FetchReport, fetch_table
+from .fetch import Client, FetchReport
 from .frame import frame_from_table
+from .query import RunQuery
 from .report import assets_dir, build_report, write_report
 from .simulator import Simulator, serve
 from .store import write_parquet
@@ -65,9 +66,9 @@ def run_demo(out_dir: str | os.PathLike[str] = DEFAULT_DEMO_DIR, *,
     out = Path(out_dir)
     now = pd.Timestamp.now(tz="UTC").floor("s")
     sim = Simulator(n_runs=n_runs, seed=seed, now=now.to_pydatetime())
-    report = FetchReport()
     with serve(sim) as url:
-        table = fetch_table(api_key=sim.api_key, base_url=url, report=report, progress=progress)
+        table, report = Client(api_key=sim.api_key, base_url=url,
+                               progress=progress).fetch(RunQuery())
     extract = write_parquet(table, out / "runs.parquet", base_url=report.base_url,
                             filters=report.filters, fetched_at=datetime.now(UTC),
                             fetch_report=report.to_dict())

@@ -27,12 +27,13 @@ way to see that.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+import warnings
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -43,18 +44,17 @@ import pyarrow as pa
 
 from .client import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_PAGE_SIZE,
     Page,
     RetryPolicy,
     RunsClient,
-    build_params,
-    check_filters,
+    resolve_base_url,
 )
-from .errors import RunlyticsError, UsageError
+from .errors import RunlyticsError, UsageError, safe_url
 from .frame import dedupe_runs, frame_from_table, runs_table
-from .units import to_utc
+from .query import DEFAULT_PAGE_SIZE, RunQuery, When
 
-__all__ = ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"]
+__all__ = ["Client", "FetchReport", "Fetched", "PageStream", "fetch_frame", "fetch_table",
+           "iter_pages", "query_and_client"]
 
 MAX_CATCH_UP_PAGES = 200  # or twice the pages read before it, if more
 MAX_STALE_PAGES = 20  # main-pass pages in a row that got no deeper into the list
@@ -471,35 +471,156 @@ def _window(lo: int, hi: int) -> tuple[int, int] | None:
 
 # -- public entry points --------------------------------------------------------
 
-def _options(status: str | Sequence[str] | None, search_key: str | None,
-             error_code: str | None, page_size: int, concurrency: int,
-             since: datetime | str | None, until: datetime | str | None,
-             max_runs: int | None) -> _Options:
-    statuses = check_filters(status=status, search_key=search_key, error_code=error_code,
-                             page_size=page_size, concurrency=concurrency)
-    if max_runs is not None and (not isinstance(max_runs, int) or max_runs < 1):
-        raise UsageError(f"max_runs must be a whole number >= 1, got {max_runs!r}")
-    return _Options(
-        params=build_params(statuses, search_key, error_code),
-        page_size=page_size, concurrency=concurrency,
-        since_us=_bound_us(since, "since"), until_us=_bound_us(until, "until"),
-        max_runs=max_runs,
-    )
+class Client:
+    """How to reach the server: key, base URL, HTTP, retries, requests in flight.
+
+    The other half of every fetch is the :class:`~runlytics.query.RunQuery`
+    (which runs). Like ``httpx.Client``, one object is made once and used for
+    many calls: :meth:`fetch` and :meth:`pages` here, and
+    :func:`runlytics.sync.sync` and the report inputs take it too. It is
+    checked when made (a bad URL or a missing key fails before any request)
+    and never shows the key.
+
+    Args:
+        api_key: default ``SKYVERN_API_KEY``.
+        base_url: default ``SKYVERN_BASE_URL``, else ``https://api.skyvern.com``.
+        concurrency: requests in flight at once (default 8).
+        retry: a :class:`~runlytics.client.RetryPolicy`.
+        timeout: per-request timeout in seconds (default 30, connect 10).
+        allow_insecure: accept plain http to a host other than this machine.
+        progress: a progress bar on stderr; default when stderr is a terminal
+            or in Jupyter.
+        http_client, transport: an ``httpx.Client`` or transport to use (tests).
+
+    Raises:
+        UsageError: no key, a bad base URL or concurrency.
+
+    Example:
+        >>> client = Client(api_key="sk-example", base_url="https://skyvern.example.com")
+        >>> client
+        Client(base_url='https://skyvern.example.com', api_key='***', concurrency=8)
+    """
+
+    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY, retry: RetryPolicy | None = None,
+                 timeout: float | None = None, allow_insecure: bool = False,
+                 progress: bool | None = None, http_client: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise UsageError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+        key = api_key if api_key is not None else os.environ.get("SKYVERN_API_KEY")
+        if not key:
+            raise UsageError("no API key: set SKYVERN_API_KEY or pass api_key= (--api-key)")
+        self._key = key
+        self._base_url = base_url
+        self.base_url = safe_url(resolve_base_url(base_url, allow_insecure=allow_insecure))
+        self.concurrency = concurrency
+        self.retry, self.timeout, self.allow_insecure = retry, timeout, allow_insecure
+        self.progress = progress
+        self._http, self._transport = http_client, transport
+
+    def __repr__(self) -> str:
+        return (f"Client(base_url={self.base_url!r}, api_key='***', "
+                f"concurrency={self.concurrency})")
+
+    def replace(self, **changes: Any) -> Client:
+        """A copy with ``changes`` (the constructor's arguments), checked again."""
+        settings: dict[str, Any] = {
+            "api_key": self._key, "base_url": self._base_url, "concurrency": self.concurrency,
+            "retry": self.retry, "timeout": self.timeout, "allow_insecure": self.allow_insecure,
+            "progress": self.progress, "http_client": self._http, "transport": self._transport}
+        return Client(**(settings | changes))
+
+    def open(self) -> RunsClient:
+        """A :class:`~runlytics.client.RunsClient` for one fetch (close it after)."""
+        return RunsClient(api_key=self._key, base_url=self._base_url, client=self._http,
+                          transport=self._transport, retry=self.retry, timeout=self.timeout,
+                          allow_insecure=self.allow_insecure,
+                          max_connections=max(self.concurrency, 8))
+
+    def pages(self, query: RunQuery) -> PageStream:
+        """The runs page by page as they arrive, each run once; see :class:`PageStream`."""
+        return PageStream(self, query)
+
+    def fetch(self, query: RunQuery) -> Fetched:
+        """Every run ``query`` selects, as the typed Arrow table, with the fetch's report.
+
+        Each run appears once (the copy with the newest ``modified_at`` wins),
+        newest ``created_at`` first, ties by id.
+
+        Raises:
+            AuthError, NotFoundError, RequestError, RateLimitError, ServerError,
+            TransportError, SchemaError: see :mod:`runlytics.errors`.
+        """
+        report = FetchReport()
+        return Fetched(_fetch_table(self, query, report), report)
 
 
-def _bound_us(value: datetime | str | None, name: str) -> int | None:
-    """``since``/``until`` in µs since the epoch (UTC); out-of-range values are usage errors."""
-    try:
-        stamp = to_utc(value, name)
-        # not .value: nanoseconds overflow before year 1677
-        return None if stamp is None else int(stamp.as_unit("us").asm8.view("i8"))
-    except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
-        raise UsageError(f"{name}: {value!r} is out of range (years 1 to 9999)") from None
+@dataclass(frozen=True)
+class Fetched:
+    """What a fetch returns: the runs (typed Arrow table) and how the fetch went.
+
+    Unpacks as ``table, report = client.fetch(query)``.
+    """
+
+    table: pa.Table
+    report: FetchReport
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.table, self.report))
+
+    def to_frame(self, *, consume: bool = False) -> pd.DataFrame:
+        """The runs as the typed pandas frame.
+
+        ``consume=True`` frees the table's memory column by column while the
+        frame is built (peak memory about one copy); the table is unusable after.
+        """
+        return frame_from_table(self.table, consume=consume)
 
 
-def _filters(**values: Any) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, datetime) else v) for k, v in values.items()
-            if v not in (None, [], ())}
+class PageStream:
+    """Lazy pages of runs (lists of dicts), each run once, in the order they arrive.
+
+    Every run is yielded the first time it is seen (later copies, from a list
+    that moved while paging, are left out), filtered by ``since``/``until``;
+    nothing is requested before the first item is asked for. :attr:`report`
+    fills in as pages arrive and is complete once the stream is exhausted.
+    """
+
+    def __init__(self, client: Client, query: RunQuery,
+                 report: FetchReport | None = None) -> None:
+        self.client, self.query = client, query
+        self.report = report if report is not None else FetchReport()
+        self._runs = self._generate()
+
+    def __iter__(self) -> Iterator[list[dict[str, Any]]]:
+        return self._runs
+
+    def __next__(self) -> list[dict[str, Any]]:
+        return next(self._runs)
+
+    def _generate(self) -> Iterator[list[dict[str, Any]]]:
+        yielded: set[str] = set()
+        left = self.query.max_runs
+        for page in _run_pages(self.client, self.query, self.report):
+            runs = []
+            for run, run_id, created in zip(orjson.loads(page.body), page.index.ids,
+                                            page.index.created_us.tolist(), strict=True):
+                if run_id not in yielded:
+                    yielded.add(run_id)
+                    if self.query.in_window(created):
+                        runs.append(run)
+            if left is not None:
+                runs = runs[:left]
+                left -= len(runs)
+            if runs:
+                yield runs
+
+
+def _pager_options(client: Client, query: RunQuery) -> _Options:
+    return _Options(params=query.params(), page_size=query.page_size,
+                    concurrency=client.concurrency, since_us=query.since_us,
+                    until_us=query.until_us, max_runs=query.max_runs)
 
 
 def _progress_bar(progress: bool | None) -> Any:
@@ -515,20 +636,13 @@ def _progress_bar(progress: bool | None) -> Any:
     return tqdm(unit=" runs", desc="fetching runs", file=sys.stderr, leave=False)
 
 
-def _run_pages(*, api_key: str | None, base_url: str | None, options: _Options,
-               filters: dict[str, Any], progress: bool | None, client: httpx.Client | None,
-               transport: httpx.BaseTransport | None, retry: RetryPolicy | None,
-               timeout: float | None, allow_insecure: bool,
-               report: FetchReport) -> Iterator[Page]:
+def _run_pages(client: Client, query: RunQuery, report: FetchReport) -> Iterator[Page]:
     started = time.monotonic()
-    runs_client = RunsClient(api_key=api_key, base_url=base_url, client=client,
-                             transport=transport, retry=retry, timeout=timeout,
-                             allow_insecure=allow_insecure,
-                             max_connections=max(options.concurrency, 8))
-    report.base_url, report.filters = runs_client.base_url, filters
-    bar = _progress_bar(progress)
+    runs_client = client.open()
+    report.base_url, report.filters = runs_client.base_url, query.filters()
+    bar = _progress_bar(client.progress)
     try:
-        for page in _Pager(runs_client, options, report, bar).pages():
+        for page in _Pager(runs_client, _pager_options(client, query), report, bar).pages():
             yield page
             # The pager keeps pages for their ids and times, never their bodies:
             # the caller has taken the body, so memory does not grow with them.
@@ -543,124 +657,132 @@ def _run_pages(*, api_key: str | None, base_url: str | None, options: _Options,
         runs_client.close()
 
 
+def _fetch_table(client: Client, query: RunQuery, report: FetchReport) -> pa.Table:
+    pages = _run_pages(client, query, report)
+    table = runs_table(page.body for page in pages)
+    table, repeats = dedupe_runs(table, since_us=query.since_us, until_us=query.until_us,
+                                 max_runs=query.max_runs)
+    report.duplicates_dropped = repeats
+    report.runs = table.num_rows
+    return table
+
+
+# -- thin wrappers: keyword options, for notebooks and scripts --------------------
+
+_QUERY_OPTIONS = frozenset({"status", "search_key", "error_code", "since", "until",
+                            "max_runs", "page_size"})
+
+
+def query_and_client(**options: Any) -> tuple[RunQuery, Client]:
+    """The two objects from the keyword options of :func:`fetch_table`.
+
+    ``client`` (an ``httpx.Client``) becomes the Client's ``http_client``;
+    the query is checked first, like the wrappers do.
+
+    Example:
+        >>> query, client = query_and_client(status="failed", api_key="sk-example",
+        ...                                  concurrency=2)
+        >>> query.statuses, client.concurrency
+        (('failed',), 2)
+    """
+    query = RunQuery(**{k: v for k, v in options.items() if k in _QUERY_OPTIONS})
+    settings = {k: v for k, v in options.items() if k not in _QUERY_OPTIONS}
+    if "client" in settings:
+        settings["http_client"] = settings.pop("client")
+    return query, Client(**settings)
+
+
+def _objects(report: FetchReport | None, **options: Any
+             ) -> tuple[Client, RunQuery, FetchReport]:
+    """The wrappers' two objects, and the report to fill (``report=`` is deprecated)."""
+    if report is not None:
+        warnings.warn("report= is deprecated: Client.fetch() and Client.pages() return the "
+                      "report (Fetched.report, PageStream.report)", DeprecationWarning,
+                      stacklevel=3)
+    query, client = query_and_client(**options)
+    return client, query, report if report is not None else FetchReport()
+
+
 def iter_pages(*, api_key: str | None = None, base_url: str | None = None,
                status: str | Sequence[str] | None = None, search_key: str | None = None,
                error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
-               concurrency: int = DEFAULT_CONCURRENCY, since: datetime | str | None = None,
-               until: datetime | str | None = None, max_runs: int | None = None,
+               concurrency: int = DEFAULT_CONCURRENCY, since: When = None,
+               until: When = None, max_runs: int | None = None,
                progress: bool | None = None, client: httpx.Client | None = None,
                transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
                timeout: float | None = None, allow_insecure: bool = False,
                report: FetchReport | None = None) -> Iterator[list[dict[str, Any]]]:
     """Yield the runs page by page as they arrive, each run once.
 
-    Every run is yielded the first time it is seen (later copies, from a list
-    that moved while paging, are left out), filtered by ``since``/``until``.
-    Use :func:`fetch_runs` for a typed frame in which the newest copy wins.
-
-    Args:
-        api_key: default ``SKYVERN_API_KEY``.
-        base_url: default ``SKYVERN_BASE_URL``, else ``https://api.skyvern.com``.
-        status: one status or several (sent as repeated ``status`` keys).
-        search_key, error_code: the endpoint's filters (at most 500 characters).
-        page_size: runs per request (default 100).
-        concurrency: requests in flight at once (default 8).
-        since, until: ``created_at`` bounds, ``since`` inclusive and ``until``
-            exclusive; datetimes (naive = UTC), ISO strings or spans like ``7d``.
-        max_runs: stop once this many runs in range were seen (the newest).
-        progress: a progress bar on stderr; default when stderr is a terminal
-            or in Jupyter.
-        client, transport: an ``httpx.Client`` or transport to use (tests).
-        retry: a :class:`~runlytics.client.RetryPolicy`.
-        report: a :class:`FetchReport` to fill in.
+    The keyword form of ``Client(...).pages(RunQuery(...))``: the options are
+    those of :class:`~runlytics.query.RunQuery` (``status``, ``search_key``,
+    ``error_code``, ``since``, ``until``, ``max_runs``, ``page_size``) and of
+    :class:`Client` (``api_key``, ``base_url``, ``concurrency``, ``retry``,
+    ``timeout``, ``allow_insecure``, ``progress``; ``client`` is the
+    ``httpx.Client``). Nothing is checked or requested before the first page
+    is asked for. ``report`` (deprecated) is filled in as pages arrive.
 
     Raises:
         UsageError, AuthError, NotFoundError, RequestError, RateLimitError,
         ServerError, TransportError, SchemaError: see :mod:`runlytics.errors`.
-
-    Example:
-        >>> for runs in iter_pages(status="failed", since="1d"):  # doctest: +SKIP
-        ...     print(len(runs))
     """
-    options = _options(status, search_key, error_code, page_size, concurrency, since, until,
-                       max_runs)
-    yielded: set[str] = set()
-    count = 0
-    for page in _run_pages(api_key=api_key, base_url=base_url, options=options,
-                           filters=_filters(status=status, search_key=search_key,
-                                            error_code=error_code, since=since, until=until,
-                                            max_runs=max_runs),
-                           progress=progress, client=client, transport=transport,
-                           retry=retry, timeout=timeout, allow_insecure=allow_insecure,
-                           report=report or FetchReport()):
-        runs = []
-        for run, run_id, created in zip(orjson.loads(page.body), page.index.ids,
-                                        page.index.created_us.tolist(), strict=True):
-            if run_id not in yielded:
-                yielded.add(run_id)
-                if _in_bounds(created, options):
-                    runs.append(run)
-        if options.max_runs is not None:
-            runs = runs[: max(options.max_runs - count, 0)]
-        count += len(runs)
-        if runs:
-            yield runs
-
-
-def _in_bounds(created_us: int, options: _Options) -> bool:
-    return (options.since_us is None or created_us >= options.since_us) and (
-        options.until_us is None or created_us < options.until_us)
+    made, query, filled = _objects(
+        report, api_key=api_key, base_url=base_url, status=status, search_key=search_key,
+        error_code=error_code, page_size=page_size, concurrency=concurrency, since=since,
+        until=until, max_runs=max_runs, progress=progress, client=client, transport=transport,
+        retry=retry, timeout=timeout, allow_insecure=allow_insecure)
+    yield from PageStream(made, query, filled)
 
 
 def fetch_table(*, api_key: str | None = None, base_url: str | None = None,
                 status: str | Sequence[str] | None = None, search_key: str | None = None,
                 error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
-                concurrency: int = DEFAULT_CONCURRENCY, since: datetime | str | None = None,
-                until: datetime | str | None = None, max_runs: int | None = None,
+                concurrency: int = DEFAULT_CONCURRENCY, since: When = None,
+                until: When = None, max_runs: int | None = None,
                 progress: bool | None = None, client: httpx.Client | None = None,
                 transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
                 timeout: float | None = None, allow_insecure: bool = False,
                 report: FetchReport | None = None) -> pa.Table:
-    """Like :func:`fetch_runs`, but the typed Arrow table (what Parquet stores)."""
-    report = report if report is not None else FetchReport()
-    options = _options(status, search_key, error_code, page_size, concurrency, since, until,
-                       max_runs)
-    pages = _run_pages(api_key=api_key, base_url=base_url, options=options,
-                       filters=_filters(status=status, search_key=search_key,
-                                        error_code=error_code, since=since, until=until,
-                                        max_runs=max_runs),
-                       progress=progress, client=client, transport=transport, retry=retry,
-                       timeout=timeout, allow_insecure=allow_insecure, report=report)
-    table = runs_table(page.body for page in pages)
-    table, repeats = dedupe_runs(table, since_us=options.since_us, until_us=options.until_us,
-                                 max_runs=options.max_runs)
-    report.duplicates_dropped = repeats
-    report.runs = table.num_rows
-    return table
+    """Like :func:`fetch_frame`, but the typed Arrow table (what Parquet stores).
+
+    The keyword form of ``Client(...).fetch(RunQuery(...)).table``.
+    """
+    made, query, filled = _objects(
+        report, api_key=api_key, base_url=base_url, status=status, search_key=search_key,
+        error_code=error_code, page_size=page_size, concurrency=concurrency, since=since,
+        until=until, max_runs=max_runs, progress=progress, client=client, transport=transport,
+        retry=retry, timeout=timeout, allow_insecure=allow_insecure)
+    return _fetch_table(made, query, filled)
 
 
-def fetch_runs(*, api_key: str | None = None, base_url: str | None = None,
-               status: str | Sequence[str] | None = None, search_key: str | None = None,
-               error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
-               concurrency: int = DEFAULT_CONCURRENCY, since: datetime | str | None = None,
-               until: datetime | str | None = None, max_runs: int | None = None,
-               progress: bool | None = None, client: httpx.Client | None = None,
-               transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
-               timeout: float | None = None, allow_insecure: bool = False,
-               report: FetchReport | None = None) -> pd.DataFrame:
+def fetch_frame(*, api_key: str | None = None, base_url: str | None = None,
+                status: str | Sequence[str] | None = None, search_key: str | None = None,
+                error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
+                concurrency: int = DEFAULT_CONCURRENCY, since: When = None,
+                until: When = None, max_runs: int | None = None,
+                progress: bool | None = None, client: httpx.Client | None = None,
+                transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
+                timeout: float | None = None, allow_insecure: bool = False,
+                report: FetchReport | None = None) -> pd.DataFrame:
     """Fetch every run that matches the filters into the typed runs frame.
 
-    Takes the same arguments as :func:`iter_pages`. Page bodies go straight to
-    the Arrow-based frame builder. Each run appears once (the copy with the
-    newest ``modified_at`` wins), newest ``created_at`` first, ties by id.
-    Pass a :class:`FetchReport` as ``report`` to learn how the fetch went.
-
-    Example:
-        >>> runs = fetch_runs(status=["failed", "timed_out"], since="7d")  # doctest: +SKIP
+    The keyword form of ``Client(...).fetch(RunQuery(...)).to_frame()``, with
+    the options of :func:`iter_pages`. Page bodies go straight to the
+    Arrow-based frame builder. Each run appears once (the copy with the newest
+    ``modified_at`` wins), newest ``created_at`` first, ties by id. For the
+    fetch's report, use :meth:`Client.fetch`.
     """
-    table = fetch_table(api_key=api_key, base_url=base_url, status=status,
-                        search_key=search_key, error_code=error_code, page_size=page_size,
-                        concurrency=concurrency, since=since, until=until, max_runs=max_runs,
-                        progress=progress, client=client, transport=transport, retry=retry,
-                        timeout=timeout, allow_insecure=allow_insecure, report=report)
-    return frame_from_table(table, consume=True)
+    made, query, filled = _objects(
+        report, api_key=api_key, base_url=base_url, status=status, search_key=search_key,
+        error_code=error_code, page_size=page_size, concurrency=concurrency, since=since,
+        until=until, max_runs=max_runs, progress=progress, client=client, transport=transport,
+        retry=retry, timeout=timeout, allow_insecure=allow_insecure)
+    return frame_from_table(_fetch_table(made, query, filled), consume=True)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "fetch_runs":
+        warnings.warn("runlytics.fetch_runs is renamed fetch_frame (it returns a DataFrame)",
+                      DeprecationWarning, stacklevel=2)
+        return fetch_frame
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,19 +11,22 @@ from conftest import make_run, recorded
 
 from runlytics import (
     AuthError,
-    FetchReport,
+    Client,
     NotFoundError,
     RateLimitError,
     RequestError,
     RetryPolicy,
+    RunQuery,
     SchemaError,
     ServerError,
     TransportError,
     UsageError,
-    fetch_runs,
+    fetch_frame,
     iter_pages,
 )
 from runlytics.client import RunsClient, _retry_after, resolve_base_url
+from runlytics.fetch import query_and_client
+from runlytics.frame import frame_from_table
 
 KEY = "sk-canary-7f3e9b1c"
 BASE = "http://127.0.0.1:9"
@@ -59,11 +62,12 @@ class FakeAPI:
 
 
 def fetch(api: FakeAPI, **kwargs):
-    report = FetchReport()
     kwargs.setdefault("retry", FAST)
-    df = fetch_runs(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api),
-                    progress=False, report=report, **kwargs)
-    return df, report
+    query, client = query_and_client(api_key=KEY, base_url=BASE,
+                                     transport=httpx.MockTransport(api), progress=False,
+                                     **kwargs)
+    fetched = client.fetch(query)
+    return fetched.to_frame(), fetched.report
 
 
 def test_fetches_every_page_until_an_empty_one():
@@ -93,9 +97,10 @@ def test_a_short_page_is_not_trusted_alone():
     # a gateway clamps page_size to 10: every page is "short"
     api_clamped = lambda request: api(httpx.Request(  # noqa: E731
         "GET", request.url.copy_set_param("page_size", "10")))
-    report = FetchReport()
-    df = fetch_runs(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api_clamped),
-                    page_size=100, progress=False, report=report, concurrency=2)
+    client = Client(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api_clamped),
+                    progress=False, concurrency=2)
+    table, report = client.fetch(RunQuery(page_size=100))
+    df = frame_from_table(table)
     assert len(df) == 30
     assert report.page_size_clamped_to == 10
 
@@ -187,7 +192,7 @@ def test_retry_after_pauses_every_request():
         return httpx.Response(200, content=orjson.dumps(items[(page - 1) * size:page * size]))
 
     started = time.monotonic()
-    df = fetch_runs(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(handler),
+    df = fetch_frame(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(handler),
                     page_size=50, concurrency=4, progress=False,
                     retry=RetryPolicy(base_seconds=0.001))
     assert len(df) == 400

@@ -23,7 +23,7 @@ import orjson
 import pandas as pd
 import pytest
 
-from runlytics import SchemaError, fetch_runs
+from runlytics import SchemaError, fetch_frame
 from runlytics.cli import main
 from runlytics.frame import dedupe_runs, frame_from_table, runs_table
 from runlytics.redact import redact_table
@@ -363,7 +363,7 @@ def test_a_page_that_is_not_an_array_never_ends_the_fetch_early(body):
         return inner.handle_request(request)
 
     with pytest.raises(SchemaError, match="gave up after"):
-        fetch_runs(api_key=KEY, base_url="http://127.0.0.1:9", page_size=100, concurrency=1,
+        fetch_frame(api_key=KEY, base_url="http://127.0.0.1:9", page_size=100, concurrency=1,
                    transport=httpx.MockTransport(handler), progress=False)
 
 

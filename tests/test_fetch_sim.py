@@ -16,9 +16,9 @@ from runlytics import (
     ServerError,
     TransportError,
     UnknownValueWarning,
-    fetch_runs,
     runs_frame,
 )
+from runlytics.fetch import query_and_client
 from runlytics.simulator import EXPIRED_KEY, UNKNOWN_ORG_KEY, Simulator, serve
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -26,13 +26,13 @@ QUICK = RetryPolicy(max_attempts=5, base_seconds=0.01, cap_seconds=0.05)
 
 
 def fetch(url: str, **kwargs) -> tuple[pd.DataFrame, FetchReport]:
-    report = FetchReport()
     kwargs.setdefault("retry", QUICK)
+    query, client = query_and_client(api_key=kwargs.pop("api_key", "sim-key"), base_url=url,
+                                     progress=False, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownValueWarning)
-        df = fetch_runs(api_key=kwargs.pop("api_key", "sim-key"), base_url=url, progress=False,
-                        report=report, **kwargs)
-    return df, report
+        fetched = client.fetch(query)
+        return fetched.to_frame(), fetched.report
 
 
 def truth_frame(sim: Simulator, **filters) -> pd.DataFrame:

@@ -30,11 +30,10 @@ ENV = {"SKYVERN_API_KEY": "sim-key", "RUNLYTICS_RETRY_BASE_SECONDS": "0.01"}
 MEASURE = """
 import json, sys, tracemalloc
 import pyarrow as pa
-from runlytics.fetch import FetchReport, fetch_table
+from runlytics import Client, RunQuery
 tracemalloc.start()
-report = FetchReport()
-table = fetch_table(api_key="sim-key", base_url=sys.argv[1], page_size=100, concurrency=4,
-                    progress=False, report=report)
+client = Client(api_key="sim-key", base_url=sys.argv[1], concurrency=4, progress=False)
+table, report = client.fetch(RunQuery(page_size=100))
 _, python_peak = tracemalloc.get_traced_memory()
 ids = table.column("workflow_run_id").to_pylist()
 print(json.dumps({"python_peak": python_peak, "arrow_peak": pa.default_memory_pool().max_memory(),

@@ -35,7 +35,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runlytics import FetchReport, RunlyticsError, fetch_runs
+from runlytics import Client, RunlyticsError, RunQuery, fetch_frame
 from runlytics.cli import main
 from runlytics.client import RunsClient
 from runlytics.simulator import Simulator, serve
@@ -143,15 +143,15 @@ def test_the_key_shows_nowhere_in_reprs(hostile, tmp_path):
     from runlytics.report import build_report
 
     _, url = hostile
-    report = FetchReport()
     client = RunsClient(api_key=CANARY, base_url=url)
-    runs = fetch_runs(api_key=CANARY, base_url=url, report=report, progress=False,
-                      max_runs=300)
-    synced = sync(tmp_path / "ds", api_key=CANARY, base_url=url, progress=False)
+    settings = Client(api_key=CANARY, base_url=url, progress=False)
+    fetched = settings.fetch(RunQuery(max_runs=300))
+    runs, report = fetched.to_frame(), fetched.report
+    synced = sync(tmp_path / "ds", RunQuery(), settings)
     built = build_report(runs, fetch_report=report)
     assert_absent(CANARY, repr(client), str(client.__dict__.get("base_url")), repr(report),
                   str(report.to_dict()), repr(synced), str(synced.to_dict()), repr(built),
-                  report.summary(), synced.summary())
+                  report.summary(), synced.describe())
     client.close()
 
 
@@ -219,7 +219,7 @@ def test_a_server_that_echoes_the_key_cannot_make_us_show_it(capsys, debug_logs,
         code, stdout, stderr = run(capsys, "fetch", "--out", str(tmp_path / "r.parquet"),
                                    "--base-url", f"{url}/{kind}", "--concurrency", "1")
         with pytest.raises(RunlyticsError) as info:
-            fetch_runs(api_key=CANARY, base_url=f"{url}/{kind}", concurrency=1,
+            fetch_frame(api_key=CANARY, base_url=f"{url}/{kind}", concurrency=1,
                        progress=False)
     assert code == 1 and stdout == ""
     assert text in stderr, stderr
@@ -237,7 +237,7 @@ def test_connection_errors_do_not_show_the_key(capsys, debug_logs, tmp_path):
                           "--base-url", f"http://127.0.0.1:{port}", "--concurrency", "1")
     assert code == 1 and "connection failed (ConnectError" in stderr
     with pytest.raises(RunlyticsError) as info:
-        fetch_runs(api_key=CANARY, base_url=f"http://127.0.0.1:{port}", progress=False)
+        fetch_frame(api_key=CANARY, base_url=f"http://127.0.0.1:{port}", progress=False)
     assert_absent(CANARY, stderr, debug_logs.text, *exception_texts(info.value))
 
 

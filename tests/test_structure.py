@@ -29,7 +29,6 @@ ALLOWED: set[str] = {
     "sim/planner.py:make_batch",
     "sim/runs.py:to_dict",
     "sim/workflows.py:make_workflows",
-    "sync.py:sync",
 }
 
 
@@ -71,3 +70,30 @@ def test_the_exceptions_are_still_needed():
 def test_the_measure_counts_code_not_docstrings():
     tree = ast.parse('def f():\n    """Doc\n    more."""\n    a = 1\n    return a\n')
     assert _code_lines(tree.body[0]) == 3  # def line and two statements
+
+
+def test_imports_follow_the_layer_contracts():
+    """The contracts in pyproject.toml ([tool.importlinter]) hold: see docs/architecture.md."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()",
+               "--no-cache"]
+    done = subprocess.run(command, cwd=PACKAGE.parent, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_lower_tiers_load_no_heavy_libraries():
+    """The HTTP tier loads neither pandas nor pyarrow; analysis loads no httpx."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, importlib; importlib.import_module(sys.argv[1]); "
+             "print(' '.join(m for m in sys.argv[2:] if m in sys.modules))")
+    for module, heavy in (("runlytics.client", ["pandas", "pyarrow", "matplotlib"]),
+                          ("runlytics.analysis", ["httpx", "matplotlib"]),
+                          ("runlytics.query", ["pandas", "pyarrow", "httpx"])):
+        done = subprocess.run([sys.executable, "-c", probe, module, *heavy],
+                              capture_output=True, text=True, timeout=120, check=True)
+        assert done.stdout.strip() == "", f"{module} loads {done.stdout.strip()}"

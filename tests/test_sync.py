@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,20 @@ from conftest import make_run
 from runlytics import StoreError, UsageError
 from runlytics.cli import main
 from runlytics.dataset import STATE_FILE, locked, read_state, same_runs
-from runlytics.fetch import FetchReport, fetch_table
+from runlytics.fetch import fetch_table, query_and_client
 from runlytics.frame import dedupe_runs, frame_from_table, runs_table
 from runlytics.redact import redact_table
 from runlytics.simulator import Simulator, serve
 from runlytics.store import list_partitions, partition_path, read_parquet, to_table
 from runlytics.sync import sync
+
+SYNC_OPTIONS = frozenset({"lookback", "rescan_days", "max_open_age", "redact"})
+
+
+def run_sync(root: Path, **options: Any):
+    """sync() with the fetch options given as keywords, split into the two objects."""
+    own = {k: options.pop(k) for k in list(options) if k in SYNC_OPTIONS}
+    return sync(root, *query_and_client(**options), **own)
 
 KEY = "sim-key"
 PAGE = 100
@@ -80,10 +88,11 @@ def test_sync_rounds_equal_a_full_fresh_fetch(tmp_path):
     filters: dict[str, Any] = {"all": {}, "failed": {"status": ["failed", "timed_out"]}}
     reopened = 0
     with serve(sim) as url:
-        full = FetchReport()
-        fetch_table(base_url=url, api_key=KEY, page_size=PAGE, progress=False, report=full)
+        query, client = query_and_client(base_url=url, api_key=KEY, page_size=PAGE,
+                                         progress=False)
+        _, full = client.fetch(query)
         for name, root in roots.items():
-            first = sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False,
+            first = run_sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False,
                          **filters[name])
             assert first.first_sync and first.window_start is None
             # a full fetch (requests past the end vary with concurrency timing)
@@ -97,13 +106,13 @@ def test_sync_rounds_equal_a_full_fresh_fetch(tmp_path):
             before = file_stamps(roots["all"])
             reports, expected = {}, {}
             for name, root in roots.items():
-                reports[name] = sync(root, base_url=url, api_key=KEY, page_size=PAGE,
+                reports[name] = run_sync(root, base_url=url, api_key=KEY, page_size=PAGE,
                                      progress=False, **filters[name])
                 assert not reports[name].first_sync
                 expected[name] = one_page_frame(url, **filters[name])
                 assert_dataset_equals(root, expected[name])
                 # a small fraction of the full fetch's requests
-                assert reports[name].requests <= full.requests // 5, reports[name].summary()
+                assert reports[name].requests <= full.requests // 5, reports[name].describe()
             # only the partitions that changed were rewritten
             after = file_stamps(roots["all"])
             changed = {d for d in before.keys() & after.keys() if before[d] != after[d]}
@@ -125,7 +134,7 @@ def test_sync_rounds_equal_a_full_fresh_fetch(tmp_path):
 def test_first_sync_state_and_readers(tmp_path, busy_sim):
     root = tmp_path / "runs"
     with serve(busy_sim) as url:
-        report = sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False)
+        report = run_sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False)
         assert_dataset_equals(root, fresh_frame(url))
     state = json.loads((root / STATE_FILE).read_text())
     assert state["base_url"] == url and state["filters"] == {} and state["redacted"] is True
@@ -161,6 +170,7 @@ KILLED_SYNC = textwrap.dedent("""
     import os, sys
     import pyarrow.parquet as pq
     from runlytics import dataset
+    from runlytics import Client, RunQuery
     from runlytics.sync import sync
 
     url, root, where, after = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -184,7 +194,7 @@ KILLED_SYNC = textwrap.dedent("""
         pq.write_table = dying_write
     else:
         dataset.write_state = dying_state
-    sync(root, base_url=url, api_key="sim-key", page_size=100, progress=False)
+    sync(root, RunQuery(page_size=100), Client(base_url=url, api_key="sim-key", progress=False))
 """)
 
 
@@ -206,7 +216,7 @@ def test_killed_sync_leaves_a_readable_dataset_and_the_next_sync_converges(tmp_p
             assert len(list(root.glob("*/part-0.parquet"))) == 4  # four whole partitions
             assert len(read_parquet(root)) > 0
         else:
-            sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False)
+            run_sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False)
             old = read_parquet(root)
             old_bytes = {d: partition_path(root, d).read_bytes()
                          for d, _ in list_partitions(root)}
@@ -227,7 +237,7 @@ def test_killed_sync_leaves_a_readable_dataset_and_the_next_sync_converges(tmp_p
                 assert_dataset_equals(root, fresh_frame(url))
         count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{root}/*/*.parquet')").fetchall()[0]
         assert count[0] == len(read_parquet(root))
-        report = sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False)
+        report = run_sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False)
         assert_dataset_equals(root, fresh_frame(url))
     assert report.first_sync == when.startswith("first")
     if when == "before the state file":
@@ -288,8 +298,8 @@ class FakeAPI:
         return httpx.Response(200, json=rows[(page - 1) * size: page * size])
 
     def sync(self, root: Path, **options: Any):
-        return sync(root, api_key=KEY, page_size=2, concurrency=1, progress=False,
-                    transport=httpx.MockTransport(self.handler), **options)
+        return run_sync(root, api_key=KEY, page_size=2, concurrency=1, progress=False,
+                        transport=httpx.MockTransport(self.handler), **options)
 
     def fresh(self, **filters: Any) -> pd.DataFrame:
         table = fetch_table(api_key=KEY, page_size=2, progress=False,
@@ -426,7 +436,9 @@ def test_unchanged_partitions_are_not_rewritten(tmp_path):
     ("foreign", {}, UsageError, "is not a runlytics dataset"),
     ("synced", {"status": "failed"}, UsageError, "was synced with filters"),
     ("synced", {"search_key": "acme"}, UsageError, "was synced with filters"),
-    ("synced", {"lookback": -5}, UsageError, "lookback must not be negative"),
+    ("synced", {"lookback": timedelta(seconds=-5)}, UsageError,
+     "lookback must not be negative"),
+    ("synced", {"max_open_age": [7]}, UsageError, "max_open_age: expected a timedelta or a span"),
     ("synced", {"rescan_days": "all"}, UsageError, "rescan_days must be"),
     ("synced", {"status": "done"}, UsageError, "unknown status 'done'"),
     ("bad state", {}, StoreError, "is not a runlytics state file"),
@@ -451,7 +463,7 @@ def test_refusals(tmp_path, setup, options, error, message):
 def test_no_api_key_is_refused_before_anything_is_made(tmp_path, monkeypatch):
     monkeypatch.delenv("SKYVERN_API_KEY", raising=False)
     with pytest.raises(UsageError, match="no API key"):
-        sync(tmp_path / "runs", progress=False)
+        run_sync(tmp_path / "runs")
     assert not (tmp_path / "runs").exists()
 
 
@@ -488,7 +500,15 @@ def test_nothing_is_written_when_the_fetch_fails(tmp_path):
     from runlytics import AuthError
 
     with pytest.raises(AuthError):
-        sync(root, api_key=KEY, progress=False, transport=httpx.MockTransport(forbidden))
+        run_sync(root, api_key=KEY, progress=False, transport=httpx.MockTransport(forbidden))
     assert (root / STATE_FILE).read_bytes() == state
     assert sorted(p.name for p in root.iterdir()) == [
         "_runlytics.lock", STATE_FILE, "created_date=2026-01-20"]
+
+
+def test_seconds_as_a_number_still_work_with_a_warning(tmp_path):
+    api = FakeAPI()
+    api.put("wr_1", "2026-01-20T12:00:00")
+    with pytest.warns(DeprecationWarning, match="lookback: a number of seconds is deprecated"):
+        report = api.sync(tmp_path / "runs", lookback=900)
+    assert report.runs_total == 1

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from .. import dataset, store
-from ..fetch import FetchReport, fetch_runs
+from ..fetch import Client, FetchReport
+from ..query import RunQuery
 from ..redact import redact_url
 from ..units import to_utc
 from .build import OPTIONAL_COLUMNS, REPORT_COLUMNS
@@ -102,21 +103,18 @@ def load_runs(path: str | os.PathLike[str]) -> ReportInput:
     return ReportInput(frame, now, source, fetch_report, data_since)
 
 
-def fetch_for_report(*, since: Any = None, until: Any = None, now: Any = None,
-                     **fetch_options: Any) -> ReportInput:
+def fetch_for_report(query: RunQuery, client: Client, *, since: Any = None,
+                     until: Any = None, now: Any = None) -> ReportInput:
     """Fetch the runs a report of ``[since, until)`` needs: that period and the one before.
 
     With ``since``, runs are fetched from ``since - (until - since)`` so the
     report can compare with the previous period; without it, every run.
 
     Args:
+        query: the filters and limits (its own window, if any, is replaced).
+        client: the :class:`runlytics.Client` to fetch with.
         since, until: the report's period (spans count back from ``now``).
         now: the moment of the report (default: the current time).
-        fetch_options: keyword arguments of :func:`runlytics.fetch_runs`
-            (``api_key``, ``base_url``, ``status``, ``max_runs``, ...).
-
-    Example:
-        >>> data = fetch_for_report(since="7d", base_url=url)  # doctest: +SKIP
     """
     now_ts = to_utc(now, "now") if now is not None else None
     now_ts = now_ts if now_ts is not None else pd.Timestamp.now(tz="UTC")
@@ -124,8 +122,8 @@ def fetch_for_report(*, since: Any = None, until: Any = None, now: Any = None,
     start = None
     if since_ts is not None:
         start = since_ts - ((until_ts or now_ts) - since_ts)
-    report = FetchReport()
-    runs = fetch_runs(since=start, until=until_ts, report=report, **fetch_options)
-    complete = None if fetch_options.get("max_runs") else start
-    source = f"API {redact_url(report.base_url)} (fetched {now_ts.isoformat()})"
-    return ReportInput(runs, now_ts, source, report, complete)
+    fetched = client.fetch(query.replace(since=start, until=until_ts))
+    runs = fetched.to_frame(consume=True)
+    complete = None if query.max_runs else start
+    source = f"API {redact_url(fetched.report.base_url)} (fetched {now_ts.isoformat()})"
+    return ReportInput(runs, now_ts, source, fetched.report, complete)
