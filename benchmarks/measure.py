@@ -132,12 +132,11 @@ def serve(runs: int, latency: float, seed: int) -> None:
 
 
 def fetch_runlytics(url: str) -> Callable[[], Any]:
-    from runlytics import FetchReport, fetch_runs
+    from runlytics import Client, RunQuery
 
     def call() -> Any:
-        report = FetchReport()
-        frame = fetch_runs(api_key=API_KEY, base_url=url, progress=False, report=report)
-        return frame, report
+        fetched = Client(api_key=API_KEY, base_url=url, progress=False).fetch(RunQuery())
+        return fetched.to_frame(consume=True), fetched.report
 
     return call
 

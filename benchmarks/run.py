@@ -589,7 +589,7 @@ def results_md(run: Run, info: dict[str, Any], started: str, elapsed: float) -> 
     lines += ["", "## Method", "",
               f"- Fetch: a frozen `Simulator(n_runs={plan.fetch_runs:,}, seed=7)` served by "
               f"`run_forever(live=False)` in its own process, `sim.latency = {LATENCY}`. "
-              "runlytics: `fetch_runs()` with its defaults (page_size "
+              "runlytics: `Client().fetch(RunQuery())` with its defaults (page_size "
               f"{DEFAULT_PAGE_SIZE}, {DEFAULT_CONCURRENCY} in flight) returning the typed frame. "
               "Loop: one `httpx.Client`, `page_size=100`, `response.json()` until an empty "
               "page, a list of dicts. SDK: `skyvern.client.Skyvern(base_url=..., api_key=...)"

@@ -151,7 +151,7 @@ def test_the_key_shows_nowhere_in_reprs(hostile, tmp_path):
     built = build_report(runs, fetch_report=report)
     assert_absent(CANARY, repr(client), str(client.__dict__.get("base_url")), repr(report),
                   str(report.to_dict()), repr(synced), str(synced.to_dict()), repr(built),
-                  report.summary(), synced.describe())
+                  report.describe(), synced.describe())
     client.close()
 
 

@@ -25,7 +25,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     write_parquet(table, out, redact=not args.keep_secrets, base_url=report.base_url,
                   filters=report.filters, fetched_at=datetime.now(UTC),
                   fetch_report=report.to_dict())
-    say(args, report.summary())
+    say(args, report.describe())
     print(f"wrote {table.num_rows:,} runs to {out}")
     return EXIT_OK
 
@@ -65,7 +65,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     check_writable(out / "runs.parquet")
     result = run_demo(out, n_runs=args.runs, seed=args.seed,
                       progress=False if args.quiet else None)
-    say(args, result.fetch_report.summary())
+    say(args, result.fetch_report.describe())
     print(headline(result.summary))
     print(f"\nwrote to {out}/:\n"
           f"  {result.html.name:<14} the report (open it in a browser)\n"
@@ -103,7 +103,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         query, client = fetch_objects(args, window=False)
         data = fetch_for_report(query, client, since=args.since, until=args.until)
         if isinstance(data.fetch_report, FetchReport):
-            say(args, data.fetch_report.summary())
+            say(args, data.fetch_report.describe())
     report = build_report(data.runs, since=args.since, until=args.until, tz=tz, now=data.now,
                           fetch_report=data.fetch_report, source=data.source,
                           data_since=data.data_since, fail_on=thresholds)
