@@ -144,7 +144,7 @@ def test_the_same_seed_and_now_give_the_same_history(sim):
 def test_template_rendering_equals_orjson_of_the_full_object():
     sim = Simulator(n_runs=1000, seed=5, now=NOW, hostile=True, tie_groups=2)
     sim.advance(3600)  # re-rendered runs too
-    for run in sim._order:
+    for run in sim._index:
         assert run.render() == orjson.dumps(run.to_dict())
 
 

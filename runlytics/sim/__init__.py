@@ -12,9 +12,9 @@ Example:
     ...     httpx.get(f"{base_url}/v1/workflows/runs", headers={"x-api-key": "sim-key"})
 """
 
-from .api import EXPIRED_KEY, UNKNOWN_ORG_KEY
 from .core import FAULT_KINDS, Simulator
 from .fields import API_FIELDS
+from .routes import EXPIRED_KEY, UNKNOWN_ORG_KEY
 from .server import mock_transport, run_forever, serve
 
 __all__ = [

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .attempts import Role
 from .fields import US
-from .runs import Role
 from .workflows import Workflow
 
 __all__ = ["HistoryPlan", "draw_history"]

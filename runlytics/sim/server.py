@@ -21,8 +21,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .api import Reply
 from .core import Simulator
+from .reply import Reply
 
 __all__ = ["mock_transport", "run_forever", "serve"]
 
