@@ -43,7 +43,12 @@ _CATEGORIES = tuple(sorted(vocab.FAILURES))
 
 
 class Role:
-    """Special plans that make sure the history shows every situation."""
+    """Special plans that make sure the history shows every situation.
+
+    Example:
+        >>> Role.NORMAL, Role.SWEPT
+        (0, 7)
+    """
 
     NORMAL = 0
     CREATED = 1        # still `created` at now
@@ -56,7 +61,12 @@ class Role:
 
 
 class Attempt:
-    """One attempt of a run: when it moves, how it ends, what it reports."""
+    """One attempt of a run: when it moves, how it ends, what it reports.
+
+    Example:
+        >>> Attempt(1, 1, None, None, None, 5, "canceled").s is None  # canceled while queued
+        True
+    """
 
     __slots__ = ("t_q", "q_stamp", "s", "ps", "pe", "f", "status", "fin_written", "reason",
                  "category", "codes", "credits", "cached", "webhook_fail")
@@ -98,6 +108,16 @@ class AttemptPlanner:
         prng: :mod:`random` generator for texts and forced roles (shared too).
         workflows: the workflows, index ``i`` at position ``i``.
         hostile: put hostile strings into a share of failure texts.
+
+    Example:
+        >>> from .workflows import make_workflows
+        >>> wfs = make_workflows(random.Random(1), 2, start_us=0, org_id="o_1")
+        >>> planner = AttemptPlanner(np.random.default_rng(1), random.Random(1), wfs)
+        >>> t_q = np.array([US, 2 * US])
+        >>> atts = planner.plan(np.array([0, 1]), t_q, t_q - US, first=True,
+        ...                     legacy=np.array([False, False]))
+        >>> [a.t_q <= a.f for a in atts], [a.status in _STATUS for a in atts]
+        ([True, True], [True, True])
     """
 
     def __init__(self, rng: np.random.Generator, prng: random.Random,
@@ -234,7 +254,16 @@ class AttemptPlanner:
                 a.codes += (p.choice(vocab.CODE_ONLY_ERRORS),)
 
     def categories(self, cats: list[str]) -> list[dict[str, Any]]:
-        """failure_category entries for ``cats`` (primary first), by falling confidence."""
+        """failure_category entries for ``cats`` (primary first), by falling confidence.
+
+        Example:
+            >>> from .workflows import make_workflows
+            >>> wfs = make_workflows(random.Random(1), 1, start_us=0, org_id="o_1")
+            >>> planner = AttemptPlanner(np.random.default_rng(1), random.Random(1), wfs)
+            >>> entries = planner.categories(["AUTH_FAILURE", "UNKNOWN"])
+            >>> [e["category"] for e in entries], entries[0]["confidence_float"] > 0.5
+            (['AUTH_FAILURE', 'UNKNOWN'], True)
+        """
         p = self.prng
         rnd = p.random
         out = []

@@ -45,7 +45,20 @@ class Clock:
         self._heap: list[tuple[int, int, Run]] = []  # (next change, seq, run)
 
     def track(self, runs: Iterable[Run]) -> None:
-        """Set each new run's state at the current instant and watch its next change."""
+        """Set each new run's state at the current instant and watch its next change.
+
+        Example:
+            >>> import random
+            >>> from .planner import RunFactory
+            >>> from .workflows import make_workflows
+            >>> wfs = make_workflows(random.Random(1), 1, start_us=0, org_id="o_1")
+            >>> run = RunFactory(random.Random(2), wfs).make_batch([0], [0], ["wr_1"], 0,
+            ...                                                    now=0)[0]
+            >>> clock = Clock(0)
+            >>> clock.track([run])
+            >>> run.status, clock.advance_to(3_000_000), run.status
+            ('created', ['wr_1'], 'queued')
+        """
         now = self.now
         due = [(t, run.seq, run) for run in runs if (t := run.evaluate(now)[1]) is not None]
         if self._heap:

@@ -11,6 +11,12 @@ a gateway or a bad network breaks. The simulator is transport-free:
 :meth:`Simulator.handle` maps a request to a :class:`~runlytics.sim.reply.Reply`,
 and :mod:`.server` puts it on HTTP. Every method takes one lock, so a server
 thread can read while a test mutates.
+
+Example:
+    >>> sim = Simulator(n_runs=30, seed=1, now=datetime(2026, 1, 1, tzinfo=UTC))
+    >>> reply = sim.handle("GET", "/v1/workflows/runs", "page_size=5", {"x-api-key": "sim-key"})
+    >>> reply.status, orjson.loads(reply.body) == sim.runs()[:5]
+    (200, True)
 """
 
 from __future__ import annotations
@@ -174,6 +180,12 @@ class Simulator:
 
         Raises:
             ValueError: ``seconds`` is negative.
+
+        Example:
+            >>> sim = Simulator(n_runs=0, now=datetime(2026, 1, 1, tzinfo=UTC))
+            >>> new = sim.create_runs(1)
+            >>> sim.get_run(new[0])["status"], sim.advance(3600) == new, sim.now.hour
+            ('created', True, 1)
         """
         if seconds < 0:
             raise ValueError("the clock only moves forward")
@@ -196,6 +208,12 @@ class Simulator:
 
         Returns:
             The new run ids, oldest first.
+
+        Example:
+            >>> sim = Simulator(n_runs=10, now=datetime(2026, 1, 1, tzinfo=UTC))
+            >>> new = sim.create_runs(3, at=datetime(2025, 12, 31, tzinfo=UTC))
+            >>> len(sim), {sim.get_run(i)["created_at"] for i in new}
+            (13, {'2025-12-31T00:00:00'})
         """
         with self._lock:
             return [r.run_id for r in self._create(n, None if at is None else to_us(at))]
@@ -255,6 +273,11 @@ class Simulator:
 
         Raises:
             ValueError: an unknown status.
+
+        Example:
+            >>> sim = Simulator(n_runs=50, seed=2, now=datetime(2026, 1, 1, tzinfo=UTC))
+            >>> {r["status"] for r in sim.runs(status="failed")}
+            {'failed'}
         """
         if isinstance(status, str):
             status = (status,)
@@ -309,6 +332,13 @@ class Simulator:
 
         Raises:
             ValueError: an unknown kind or a negative count.
+
+        Example:
+            >>> sim = Simulator(n_runs=5, now=datetime(2026, 1, 1, tzinfo=UTC))
+            >>> sim.fail_next("429", retry_after=3)
+            >>> reply = sim.handle("GET", "/v1/workflows/runs", "", {"x-api-key": "sim-key"})
+            >>> reply.status, reply.headers
+            (429, (('retry-after', '3'),))
         """
         with self._lock:
             self._faults.fail_next(kind, count, retry_after=retry_after)
@@ -331,6 +361,13 @@ class Simulator:
 
         Returns:
             The reply; the caller sleeps ``reply.delay`` and honours ``reply.action``.
+
+        Example:
+            >>> sim = Simulator(n_runs=5, now=datetime(2026, 1, 1, tzinfo=UTC))
+            >>> sim.handle("GET", "/v1/workflows/runs", "page=0", {}).body
+            b'{"detail":"Invalid credentials"}'
+            >>> sim.requests
+            [('/v1/workflows/runs', {'page': ['0']}, 403)]
         """
         query = parse_qs(query_string, keep_blank_values=True)
         found = routes.route(method, path)

@@ -22,10 +22,20 @@ Speed: a page is ``b"[" + b",".join(blobs) + b"]"`` of the runs' cached
 JSON, and the newest-first order is kept incrementally.
 
 Example:
-    >>> import random
+    >>> from .planner import RunFactory
+    >>> from .workflows import make_workflows
+    >>> wfs = make_workflows(random.Random(1), 1, start_us=0, org_id="o_1")
+    >>> runs = RunFactory(random.Random(2), wfs).make_batch(
+    ...     [0, 0, 0], [5, 5, 9], ["wr_1", "wr_2", "wr_3"], 0, now=10)
+    >>> changes = [run.evaluate(10) for run in runs]
     >>> index = RunIndex(random.Random(1))
-    >>> len(index), index.page(ListQuery(), None)
-    (0, b'[]')
+    >>> index.add(runs)
+    >>> [run.run_id for run in index]  # ties: newest-created first
+    ['wr_3', 'wr_2', 'wr_1']
+    >>> import orjson
+    >>> page = orjson.loads(index.page(ListQuery(page=2, page_size=2), None))
+    >>> [run["workflow_run_id"] for run in page] in (['wr_1'], ['wr_2'])  # no tie-breaker
+    True
 """
 
 from __future__ import annotations
@@ -53,8 +63,10 @@ class RunIndex:
 
     Example:
         >>> index = RunIndex(random.Random(1))
-        >>> index.newest() is None, index.view(None, None, None, None)
-        (True, ([], []))
+        >>> len(index), index.newest(), index.view(None, None, None, None)
+        (0, None, ([], []))
+        >>> index.page(ListQuery(), None)
+        b'[]'
     """
 
     def __init__(self, rng: random.Random) -> None:

@@ -167,8 +167,8 @@ def parse_page_query(query: _Query) -> tuple[int, int] | Reply:
     Example:
         >>> parse_page_query({"page_size": [" 5 "]})
         (1, 5)
-        >>> parse_page_query({"page": ["abc"]}).body[:40]
-        b'{"detail":[{"type":"int_parsing","loc":'
+        >>> parse_page_query({"page": ["abc"], "page_size": ["0"]}).status
+        422
     """
     errors: _Errors = []
     page = _int_param(query, "page", 1, errors)

@@ -7,7 +7,25 @@ any instant ``T`` is a pure function of that plan (:meth:`Run.evaluate`), so
 building the history at ``now`` and moving the clock with ``advance`` share
 one code path, and a fixed seed gives the same runs at the same instant.
 
-All instants are ``int`` microseconds since the epoch (see :mod:`.fields`).
+Serialized, a run is the real server's object: 55 keys in the recorded
+order (:data:`~.fields.API_FIELDS`), nulls written, timestamps naive UTC, and
+``attempt``/``retry_pending``/``next_attempt_at`` describing the current
+attempt. All instants are ``int`` microseconds since the epoch (see
+:mod:`.fields`).
+
+Example:
+    >>> import random
+    >>> from .planner import RunFactory
+    >>> from .workflows import make_workflows
+    >>> wfs = make_workflows(random.Random(1), 1, start_us=0, org_id="o_1")
+    >>> run = RunFactory(random.Random(2), wfs).make_batch([0], [0], ["wr_1"], 0, now=0)[0]
+    >>> run.evaluate(0)[0], run.status
+    (True, 'created')
+    >>> changed, due = run.evaluate(10**12)
+    >>> run.status in ("completed", "failed", "timed_out", "canceled", "terminated"), due
+    (True, None)
+    >>> list(run.to_dict())[:3], run.render() == orjson.dumps(run.to_dict())
+    (['workflow_run_id', 'workflow_id', 'workflow_permanent_id'], True)
 """
 
 from __future__ import annotations

@@ -4,7 +4,14 @@ A :class:`Workflow` holds everything its runs share (ids, title, headers,
 webhook, parameters) and the distributions its runs are drawn from: queue
 latency, duration, failure rate and categories, retry policy, trigger mix.
 Profiles differ on purpose (fast and slow, 2 % and 30 % failure) so analyses
-have something to find.
+have something to find. Some workflows carry what the real server sends
+unmasked: bearer tokens in ``extra_http_headers``, tokens in webhook and TOTP
+URLs.
+
+Example:
+    >>> wf = make_workflows(random.Random(1), 1, start_us=0, org_id="o_1")[0]
+    >>> wf.index, wf.organization_id, workflow_object(wf)["workflow_permanent_id"] == wf.wpid
+    (0, 'o_1', True)
 """
 
 from __future__ import annotations
@@ -33,7 +40,13 @@ _ID_BASE = 602_374_195_000_000_000
 
 @dataclass(slots=True, eq=False)
 class Workflow:
-    """One workflow and the profile of its runs (times in seconds unless `_us`)."""
+    """One workflow and the profile of its runs (times in seconds unless `_us`).
+
+    Example:
+        >>> wf = make_workflows(random.Random(1), 1, start_us=0, org_id="o_1")[0]
+        >>> 0.02 <= wf.fail_rate <= 0.30, wf.workflow_id_at(0) == wf.versions[0][1]
+        (True, True)
+    """
 
     index: int
     wpid: str
@@ -290,6 +303,12 @@ def workflow_object(wf: Workflow) -> dict[str, object]:
     Returns:
         A JSON-ready dict: ids, title, version, definition parameters, settings,
         created_at/modified_at as naive UTC datetimes.
+
+    Example:
+        >>> wf = make_workflows(random.Random(1), 1, start_us=0, org_id="o_1")[0]
+        >>> obj = workflow_object(wf)
+        >>> obj["title"] == wf.title, obj["version"] == len(wf.versions), obj["deleted_at"]
+        (True, True, None)
     """
     since, wid = wf.versions[-1]
     created = wf.created_us
