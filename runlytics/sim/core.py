@@ -37,7 +37,7 @@ from . import routes
 from .clock import Clock
 from .faults import FAULT_KINDS, FaultPlan
 from .fields import STATUSES, US, from_us, now_us, to_us
-from .history import KIND_SCHEDULED, KIND_TIE, draw_history
+from .history import make_history, new_run_ids
 from .index import RunIndex
 from .planner import RunFactory
 from .reply import Headers, Reply
@@ -45,9 +45,6 @@ from .runs import Run, json_array
 from .workflows import Workflow, make_workflows, workflow_objects
 
 __all__ = ["FAULT_KINDS", "Simulator"]
-
-_ID_BASE = 602_374_229_000_000_000
-
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
@@ -59,11 +56,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _run_ids(rng: np.random.Generator, after: int, n: int) -> list[int]:
-    """``n`` increasing run-id numbers after ``after``, 2 to 23 apart."""
-    return (after + np.cumsum(rng.integers(2, 24, size=n))).tolist()
 
 
 class Simulator:
@@ -141,22 +133,12 @@ class Simulator:
     # -- construction ----------------------------------------------------------
     def _build_history(self, rng: np.random.Generator, n: int, start: int,
                        tie_groups: int) -> None:
-        now = self._clock.now
-        plan = draw_history(rng, self._workflows, n, start=start, now=now,
-                            tie_groups=tie_groups)
-        ids = _run_ids(rng, _ID_BASE + int(rng.integers(0, 10**6)), n)
-        triggers: list[str | bool | None] = [
-            "scheduled" if k == KIND_SCHEDULED else "api" if k == KIND_TIE else True
-            for k in plan.kind]
-        triggers[:plan.n_untriggered] = [None] * plan.n_untriggered
-        runs = self._factory.make_batch(plan.workflow, plan.created, [f"wr_{i}" for i in ids], 0,
-                                        now=now, triggers=triggers, roles=plan.role,
-                                        n_legacy=plan.n_legacy)
+        runs, self._next_id = make_history(self._factory, rng, n, start=start,
+                                           now=self._clock.now, tie_groups=tie_groups)
         self._clock.track(runs)
         for run in runs:
             run.render()  # eager: serving a page then only joins cached bytes
         self._seq = n
-        self._next_id = ids[-1] if ids else _ID_BASE
         self._index.add(runs)
 
     # -- clock and lifecycle ---------------------------------------------------
@@ -233,10 +215,8 @@ class Simulator:
             self._advance_to(created[-1])
         rng = self._factory.rng
         wf_idx = rng.choice(len(self._workflows), size=n, p=self._wf_p).tolist()
-        ids = _run_ids(rng, self._next_id, n)
-        self._next_id = ids[-1]
-        made = self._factory.make_batch(wf_idx, created, [f"wr_{i}" for i in ids], self._seq,
-                                        now=self._clock.now)
+        ids, self._next_id = new_run_ids(rng, self._next_id, n)
+        made = self._factory.make_batch(wf_idx, created, ids, self._seq, now=self._clock.now)
         self._seq += n
         self._clock.track(made)
         for run in made:
