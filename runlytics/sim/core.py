@@ -46,6 +46,7 @@ from .workflows import Workflow, make_workflows, workflow_objects
 
 __all__ = ["FAULT_KINDS", "Simulator"]
 
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic GC: building or decoding many small objects triggers it for nothing."""
