@@ -270,17 +270,20 @@ class Simulator:
                                         error_code or None, workflow_permanent_id)
             body = json_array(order)
         with _gc_paused():
-            return orjson.loads(body)
+            runs: list[dict[str, Any]] = orjson.loads(body)
+        return runs
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         """One run as the list endpoint would send it (KeyError if unknown)."""
         with self._lock:
             run = self._index.get(run_id)
-            return orjson.loads(run.blob or run.render())
+            obj: dict[str, Any] = orjson.loads(run.blob or run.render())
+        return obj
 
     def workflows(self) -> list[dict[str, Any]]:
         """The workflows as ``GET /v1/workflows`` lists them, newest first."""
-        return orjson.loads(orjson.dumps(workflow_objects(self._workflows)))
+        objs: list[dict[str, Any]] = orjson.loads(orjson.dumps(workflow_objects(self._workflows)))
+        return objs
 
     def parameters(self, run_id: str) -> list[dict[str, Any]]:
         """Hidden parameters of a run (key, description, value, deleted) that search_key sees."""

@@ -87,7 +87,8 @@ def _draw_times(rng: np.random.Generator, m: int, start: int, now: int) -> np.nd
                * np.linspace(0.8, 1.2, n_hours))
     bins = rng.choice(n_hours, size=m, p=weights / weights.sum())
     times = hour_start[bins] + rng.integers(0, 3600 * US, size=m)
-    return np.clip(times, start + 1, now - 1)
+    clipped: np.ndarray = np.clip(times, start + 1, now - 1)
+    return clipped
 
 
 def draw_history(rng: np.random.Generator, workflows: list[Workflow], n: int, *, start: int,
