@@ -22,11 +22,6 @@ ALLOWED: set[str] = {
     "plots.py:plot_duration_by_workflow",
     "report/build.py",
     "report/build.py:build_report",
-    "sim/core.py",
-    "sim/planner.py",
-    "sim/planner.py:make_batch",
-    "sim/runs.py:to_dict",
-    "sim/workflows.py:make_workflows",
 }
 
 

@@ -6,6 +6,10 @@ ISO strings (``2026-01-20T11:52:29.276851``, fraction dropped when the
 microseconds are zero). The simulator keeps every instant as an ``int`` of
 microseconds since the Unix epoch and only turns it into text when a run is
 serialized.
+
+Example:
+    >>> iso(to_us(datetime(2026, 1, 20, 11, 52, 29, 276851))), iso(1768909949 * US)
+    ('2026-01-20T11:52:29.276851', '2026-01-20T11:52:29')
 """
 
 from __future__ import annotations
@@ -67,6 +71,10 @@ def to_us(value: datetime) -> int:
 
     Returns:
         The instant as integer microseconds since 1970-01-01T00:00:00 UTC.
+
+    Example:
+        >>> to_us(datetime(1970, 1, 1, 0, 0, 1, 5)), to_us(datetime(1970, 1, 1, 1, tzinfo=UTC))
+        (1000005, 3600000000)
     """
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
@@ -85,6 +93,10 @@ def from_us(us: int) -> datetime:
 
     Returns:
         A naive datetime in UTC.
+
+    Example:
+        >>> from_us(1_500_000)
+        datetime.datetime(1970, 1, 1, 0, 0, 1, 500000)
     """
     return _EPOCH + timedelta(microseconds=us)
 
@@ -103,6 +115,10 @@ def iso(us: int) -> str:
 
     Returns:
         ``YYYY-MM-DDTHH:MM:SS.ffffff``, without the fraction when it is zero.
+
+    Example:
+        >>> iso(86_400 * US + 7), iso(0)
+        ('1970-01-02T00:00:00.000007', '1970-01-01T00:00:00')
     """
     sec, frac = divmod(us, US)
     day, sec = divmod(sec, 86_400)
@@ -115,5 +131,10 @@ def iso(us: int) -> str:
 
 
 def now_us() -> int:
-    """The current wall-clock time rounded to the second, in epoch microseconds."""
+    """The current wall-clock time rounded to the second, in epoch microseconds.
+
+    Example:
+        >>> now_us() % US
+        0
+    """
     return round(datetime.now(UTC).timestamp()) * US

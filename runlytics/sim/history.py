@@ -5,7 +5,17 @@ weekends, slow growth over the window); scheduled workflows fire on their cron
 minute; ``tie_groups`` batches share one ``created_at`` to the microsecond, as
 a bulk insert in one transaction does. The newest runs are placed so that the
 history ends with runs still created, queued, running and paused, and a few
-older runs are stuck or were timed out by the sweeper.
+older runs are stuck or were timed out by the sweeper. The oldest 5 % are
+legacy runs (before mid-2025: no queued/started/finished) and the oldest 8 %
+have no ``trigger_type``, as on the real server.
+
+Example:
+    >>> import random
+    >>> from .workflows import make_workflows
+    >>> wfs = make_workflows(random.Random(1), 3, start_us=0, org_id="o_1")
+    >>> plan = draw_history(np.random.default_rng(1), wfs, 100, start=0, now=86_400 * US)
+    >>> plan.created == sorted(plan.created), plan.n_legacy, plan.n_untriggered
+    (True, 5, 8)
 """
 
 from __future__ import annotations
@@ -15,11 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .attempts import Role
 from .fields import US
-from .runs import Role
+from .planner import RunFactory
+from .runs import Run
 from .workflows import Workflow
 
-__all__ = ["HistoryPlan", "draw_history"]
+__all__ = ["ID_BASE", "HistoryPlan", "draw_history", "make_history", "new_run_ids"]
+
+ID_BASE = 602_374_229_000_000_000  # run ids are "wr_" + a number above this
 
 # Relative volume per UTC hour of day and per weekday (Monday first).
 _HOUR_WEIGHTS = np.array([0.25, 0.2, 0.18, 0.18, 0.2, 0.3, 0.45, 0.6, 0.75, 0.85, 0.9, 0.95,
@@ -33,7 +47,11 @@ KIND_NATURAL, KIND_SCHEDULED, KIND_TIE = 0, 1, 2
 
 @dataclass
 class HistoryPlan:
-    """Parallel lists, oldest run first: creation instant, workflow, kind, role."""
+    """Parallel lists, oldest run first: creation instant, workflow, kind, role.
+
+    ``kind`` is ``KIND_NATURAL``, ``KIND_SCHEDULED`` (fired by a cron) or
+    ``KIND_TIE`` (one of a batch sharing a created_at); ``role`` a :class:`Role`.
+    """
 
     created: list[int]
     workflow: list[int]
@@ -69,7 +87,8 @@ def _draw_times(rng: np.random.Generator, m: int, start: int, now: int) -> np.nd
                * np.linspace(0.8, 1.2, n_hours))
     bins = rng.choice(n_hours, size=m, p=weights / weights.sum())
     times = hour_start[bins] + rng.integers(0, 3600 * US, size=m)
-    return np.clip(times, start + 1, now - 1)
+    clipped: np.ndarray = np.clip(times, start + 1, now - 1)
+    return clipped
 
 
 def draw_history(rng: np.random.Generator, workflows: list[Workflow], n: int, *, start: int,
@@ -86,6 +105,15 @@ def draw_history(rng: np.random.Generator, workflows: list[Workflow], n: int, *,
 
     Returns:
         A :class:`HistoryPlan`, oldest first.
+
+    Example:
+        >>> import random
+        >>> from .workflows import make_workflows
+        >>> wfs = make_workflows(random.Random(1), 2, start_us=0, org_id="o_1")
+        >>> plan = draw_history(np.random.default_rng(2), wfs, 60, start=0, now=86_400 * US,
+        ...                     tie_groups=1)
+        >>> max(plan.created.count(t) for t in plan.created) > 1, KIND_TIE in plan.kind
+        (True, True)
     """
     weights = np.array([w.weight for w in workflows])
     weights = weights / weights.sum()
@@ -191,3 +219,61 @@ def _place_stuck(rng: np.random.Generator, created: np.ndarray, kind: np.ndarray
         wanted += [(i, Role.SWEPT) for i in rng.permutation(days)[:count].tolist()]
     for i, r in wanted:
         role[i] = r
+
+
+def new_run_ids(rng: np.random.Generator, after: int, n: int) -> tuple[list[str], int]:
+    """``n`` increasing ``wr_`` ids after the number ``after``, 2 to 23 apart.
+
+    Returns:
+        The ids, and the number of the last one (``after`` when ``n`` is 0).
+
+    Example:
+        >>> ids, last = new_run_ids(np.random.default_rng(1), 100, 3)
+        >>> len(ids), ids[-1] == f"wr_{last}", 102 <= int(ids[0][3:]) <= 123
+        (3, True, True)
+        >>> new_run_ids(np.random.default_rng(1), 100, 0)
+        ([], 100)
+    """
+    numbers = (after + np.cumsum(rng.integers(2, 24, size=n))).tolist()
+    return [f"wr_{i}" for i in numbers], numbers[-1] if numbers else after
+
+
+def make_history(factory: RunFactory, rng: np.random.Generator, n: int, *, start: int,
+                 now: int, tie_groups: int = 0) -> tuple[list[Run], int]:
+    """Plan the ``n`` runs of a history ending at ``now``, oldest first.
+
+    Scheduled runs get trigger ``scheduled``, tie batches ``api``, the oldest
+    runs none; the others draw one from their workflow's mix.
+
+    Args:
+        factory: plans the runs (its workflows are the history's).
+        rng: seeded numpy generator for the plan and the ids.
+        n: number of runs.
+        start: start of the window, epoch microseconds.
+        now: end of the window (the simulator clock).
+        tie_groups: number of batches sharing one created_at.
+
+    Returns:
+        The runs (call :meth:`Run.evaluate` before reading them) and the
+        number of the last run id, where new runs continue.
+
+    Example:
+        >>> import random
+        >>> from .workflows import make_workflows
+        >>> factory = RunFactory(random.Random(2), make_workflows(
+        ...     random.Random(1), 2, start_us=0, org_id="o_1"))
+        >>> runs, last = make_history(factory, np.random.default_rng(1), 30, start=0,
+        ...                           now=86_400 * US)
+        >>> len(runs), runs[-1].run_id == f"wr_{last}", runs[0].trigger
+        (30, True, None)
+    """
+    plan = draw_history(rng, factory.wfs, n, start=start, now=now, tie_groups=tie_groups)
+    ids, last = new_run_ids(rng, ID_BASE + int(rng.integers(0, 10**6)), n)
+    triggers: list[str | bool | None] = [
+        "scheduled" if k == KIND_SCHEDULED else "api" if k == KIND_TIE else True
+        for k in plan.kind]
+    triggers[:plan.n_untriggered] = [None] * plan.n_untriggered
+    runs = factory.make_batch(plan.workflow, plan.created, ids, 0, now=now, triggers=triggers,
+                              roles=plan.role, n_legacy=plan.n_legacy)
+    return runs, last if n else ID_BASE
+

@@ -7,62 +7,44 @@ any instant ``T`` is a pure function of that plan (:meth:`Run.evaluate`), so
 building the history at ``now`` and moving the clock with ``advance`` share
 one code path, and a fixed seed gives the same runs at the same instant.
 
-All instants are ``int`` microseconds since the epoch (see :mod:`.fields`).
+Serialized, a run is the real server's object: 55 keys in the recorded
+order (:data:`~.fields.API_FIELDS`), nulls written, timestamps naive UTC, and
+``attempt``/``retry_pending``/``next_attempt_at`` describing the current
+attempt. All instants are ``int`` microseconds since the epoch (see
+:mod:`.fields`).
+
+Example:
+    >>> import random
+    >>> from .planner import RunFactory
+    >>> from .workflows import make_workflows
+    >>> wfs = make_workflows(random.Random(1), 1, start_us=0, org_id="o_1")
+    >>> run = RunFactory(random.Random(2), wfs).make_batch([0], [0], ["wr_1"], 0, now=0)[0]
+    >>> run.evaluate(0)[0], run.status
+    (True, 'created')
+    >>> changed, due = run.evaluate(10**12)
+    >>> run.status in ("completed", "failed", "timed_out", "canceled", "terminated"), due
+    (True, None)
+    >>> list(run.to_dict())[:3], run.render() == orjson.dumps(run.to_dict())
+    (['workflow_run_id', 'workflow_id', 'workflow_permanent_id'], True)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
+from .attempts import Attempt
 from .fields import from_us, iso
 from .workflows import Workflow
 
-__all__ = ["Attempt", "Role", "Run"]
+__all__ = ["Run", "json_array"]
 
 _EMPTY: dict[str, Any] = {}
 
 # Phases of the current attempt.
 _CREATED, _QUEUED, _RUNNING, _FINAL = range(4)
-
-
-class Role:
-    """Special plans that make sure the history shows every situation."""
-
-    NORMAL = 0
-    CREATED = 1        # still `created` at now
-    QUEUED = 2         # waiting in the queue at now
-    RUNNING = 3        # running at now
-    PAUSED = 4         # paused at now
-    STUCK_QUEUED = 5   # queued for hours; eventually canceled
-    STUCK_RUNNING = 6  # running for hours; eventually timed out by the sweeper
-    SWEPT = 7          # timed_out with no finished_at (stuck-run sweeper)
-
-
-class Attempt:
-    """One attempt of a run: when it moves, how it ends, what it reports."""
-
-    __slots__ = ("t_q", "q_stamp", "s", "ps", "pe", "f", "status", "fin_written", "reason",
-                 "category", "codes", "credits", "cached", "webhook_fail")
-
-    def __init__(self, t_q: int, q_stamp: int, s: int | None, ps: int | None, pe: int | None,
-                 f: int | None, status: str, credits: int = 0, cached: int = 0,
-                 webhook_fail: str | None = None) -> None:
-        self.t_q = t_q           # moves to queued (attempt > 1: re-queued by the retry policy)
-        self.q_stamp = q_stamp   # queued_at as written; the DB clock may run ahead of `s`
-        self.s = s               # starts running; None = never starts
-        self.ps = ps             # paused from ...
-        self.pe = pe             # ... until
-        self.f = f               # reaches its final status; None = never
-        self.status = status     # the final status it reaches
-        self.fin_written = True  # False: the sweeper set the status, not finished_at
-        self.reason: str | None = None
-        self.category: list[dict[str, Any]] | None = None
-        self.codes: tuple[str, ...] = ()
-        self.credits = credits
-        self.cached = cached
-        self.webhook_fail = webhook_fail
 
 
 class Run:
@@ -123,36 +105,13 @@ class Run:
             change or None if never).
         """
         atts = self.attempts
-        k = 0
-        for j in range(1, len(atts)):
-            if atts[j].t_q <= now:
-                k = j
-            else:
-                break
+        k = _attempt_at(atts, now)
         a = atts[k]
-        first = atts[0]
         t_in = a.t_q if k else (min(a.t_q, a.s) if a.s is not None else a.t_q)
-        modified = a.t_q if k else self.created
-        if a.f is not None and now >= a.f:
-            phase = _FINAL
-            modified = max(modified, a.f)
-        elif a.s is not None and now >= a.s:
-            phase = _RUNNING
-            modified = max(modified, a.s)
-        elif now >= t_in:
-            phase = _QUEUED
-            modified = max(modified, t_in)
-        else:
-            phase = _CREATED
-        if phase == _RUNNING and a.ps is not None and a.pe is not None and now >= a.ps:
-            paused = now < a.pe
-            modified = max(modified, a.ps if paused else a.pe)
-            status = "paused" if paused else "running"
-        else:
-            status = ("created", "queued", "running", a.status)[phase]
+        phase, status, modified = _phase_at(a, now, t_in, a.t_q if k else self.created)
         queued = started = finished = None
         if phase != _CREATED:
-            queued = first.q_stamp
+            queued = atts[0].q_stamp
             modified = max(modified, queued)
         if phase >= _RUNNING and a.s is not None:
             started = a.s
@@ -160,12 +119,6 @@ class Run:
             finished = a.f
         pending = phase == _FINAL and k + 1 < len(atts)
         next_attempt = atts[k + 1].t_q if pending else None
-        codes: tuple[str, ...] = ()
-        credits = cached = 0
-        for j in range(k + (phase == _FINAL)):
-            codes += atts[j].codes
-            credits += atts[j].credits
-            cached += atts[j].cached
         if self.legacy:
             queued = started = finished = None
         changed = (status != self.status or modified != self.modified or k != self.k
@@ -174,7 +127,7 @@ class Run:
             self.status, self.k, self.phase, self.pending = status, k, phase, pending
             self.next_attempt, self.queued, self.started = next_attempt, queued, started
             self.finished, self.modified = finished, modified
-            self.codes, self.credits, self.cached = tuple(dict.fromkeys(codes)), credits, cached
+            self.codes, self.credits, self.cached = _totals(atts, k + (phase == _FINAL))
             self.blob = None
         nxt = None
         for t in (t_in if phase == _CREATED else None, a.s, a.ps, a.pe, a.f, next_attempt):
@@ -185,13 +138,15 @@ class Run:
     # -- output ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The run object exactly as the server lists it (55 keys, recorded order)."""
-        wf = self.wf
         x = self.extra or _EMPTY
         a = self.attempts[self.k]
-        final = self.phase == _FINAL
         ran = self.k > 0 or (self.phase >= _RUNNING and a.s is not None)
+        return {**self._ids_and_state(x), **self._settings(x, a, ran), **self._trigger_and_times(x)}
+
+    def _ids_and_state(self, x: dict[str, Any]) -> dict[str, Any]:
+        """``workflow_run_id`` .. ``attempts`` of :meth:`to_dict`."""
+        wf = self.wf
         next_attempt = self.next_attempt
-        queued, started, finished = self.queued, self.started, self.finished
         return {
             "workflow_run_id": self.run_id,
             "workflow_id": self.workflow_id,
@@ -209,6 +164,13 @@ class Run:
             "retry_pending": self.pending,
             "next_attempt_at": None if next_attempt is None else from_us(next_attempt),
             "attempts": [],
+        }
+
+    def _settings(self, x: dict[str, Any], a: Attempt, ran: bool) -> dict[str, Any]:
+        """``extra_http_headers`` .. ``code_gen`` of :meth:`to_dict`."""
+        wf = self.wf
+        final = self.phase == _FINAL
+        return {
             "extra_http_headers": self.headers,
             "cdp_connect_headers": x.get("cdp_connect_headers"),
             "proxy_location": self.proxy,
@@ -236,8 +198,14 @@ class Run:
             "sequential_credential_id": x.get("sequential_credential_id"),
             "ai_fallback": self.ai_fallback,
             "code_gen": self.code_gen,
+        }
+
+    def _trigger_and_times(self, x: dict[str, Any]) -> dict[str, Any]:
+        """``trigger_type`` .. ``modified_at`` of :meth:`to_dict`."""
+        queued, started, finished = self.queued, self.started, self.finished
+        return {
             "trigger_type": self.trigger,
-            "workflow_schedule_id": wf.schedule_id if self.trigger == "scheduled" else None,
+            "workflow_schedule_id": self.wf.schedule_id if self.trigger == "scheduled" else None,
             "ignore_inherited_workflow_system_prompt": x.get("ignore_prompt", False),
             "copilot_session_id": None,
             "created_by": self.created_by,
@@ -321,6 +289,65 @@ class Run:
         values = self.wf.param_values[self.params]
         return [{"key": k, "description": d, "value": v, "deleted": deleted}
                 for (k, d, deleted), v in zip(self.wf.params, values, strict=True)]
+
+
+def _attempt_at(atts: list[Attempt], now: int) -> int:
+    """Index of the attempt current at ``now``: the last one queued by then (0 at least)."""
+    k = 0
+    for j in range(1, len(atts)):
+        if atts[j].t_q <= now:
+            k = j
+        else:
+            break
+    return k
+
+
+def _phase_at(a: Attempt, now: int, t_in: int, modified: int) -> tuple[int, str, int]:
+    """Phase, listed status and modified_at of attempt ``a`` at ``now``.
+
+    Args:
+        a: the current attempt.
+        now: the instant.
+        t_in: when the attempt counts as queued.
+        modified: the latest change before this attempt moved (created_at,
+            or its re-queueing).
+    """
+    if a.f is not None and now >= a.f:
+        phase = _FINAL
+        modified = max(modified, a.f)
+    elif a.s is not None and now >= a.s:
+        phase = _RUNNING
+        modified = max(modified, a.s)
+    elif now >= t_in:
+        phase = _QUEUED
+        modified = max(modified, t_in)
+    else:
+        phase = _CREATED
+    if phase == _RUNNING and a.ps is not None and a.pe is not None and now >= a.ps:
+        paused = now < a.pe
+        return phase, "paused" if paused else "running", max(modified, a.ps if paused else a.pe)
+    return phase, ("created", "queued", "running", a.status)[phase], modified
+
+
+def _totals(atts: list[Attempt], done: int) -> tuple[tuple[str, ...], int, int]:
+    """Error codes (first seen first), credits and cached credits of the first ``done`` attempts."""
+    codes: tuple[str, ...] = ()
+    credits = cached = 0
+    for j in range(done):
+        codes += atts[j].codes
+        credits += atts[j].credits
+        cached += atts[j].cached
+    return tuple(dict.fromkeys(codes)), credits, cached
+
+
+def json_array(runs: Iterable[Run]) -> bytes:
+    """The JSON array of ``runs`` as the list endpoint sends it, from their cached bytes.
+
+    Example:
+        >>> json_array([])
+        b'[]'
+    """
+    return b"[" + b",".join([r.blob or r.render() for r in runs]) + b"]"
 
 
 _JSON_CONST = {True: "true", False: "false", None: "null"}

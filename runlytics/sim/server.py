@@ -2,9 +2,20 @@
 
 :func:`serve` runs a ``ThreadingHTTPServer`` (HTTP/1.1 keep-alive, one daemon
 thread per connection, Content-Length on every response, no request logging)
-in a background thread for the duration of a ``with`` block.
+in a background thread for the duration of a ``with`` block. It answers like
+the real server's uvicorn (``server: uvicorn``, a ``date`` header), and an
+exception inside the simulator becomes the server's catch-all
+``500 {"error": "Unexpected error: <Class>"}``.
 :func:`run_forever` serves in the foreground until Ctrl-C, for the CLI.
 :func:`mock_transport` answers an ``httpx`` client in-process, without sockets.
+
+Example:
+    >>> import httpx
+    >>> sim = Simulator(n_runs=12, seed=1)
+    >>> with serve(sim) as url:
+    ...     response = httpx.get(f"{url}/v1/workflows/runs", headers={"x-api-key": "sim-key"})
+    >>> response.status_code, response.headers["server"], len(response.json())
+    (200, 'uvicorn', 10)
 """
 
 from __future__ import annotations
@@ -21,8 +32,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .api import Reply
 from .core import Simulator
+from .reply import Reply
 
 __all__ = ["mock_transport", "run_forever", "serve"]
 
@@ -146,8 +157,11 @@ def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[st
         The base URL, e.g. ``"http://127.0.0.1:49152"``.
 
     Example:
-        >>> with serve(Simulator(n_runs=20)) as url:  # doctest: +SKIP
-        ...     httpx.get(f"{url}/v1/workflows/runs", headers={"x-api-key": "sim-key"})
+        >>> import httpx
+        >>> with serve(Simulator(n_runs=20)) as url:
+        ...     response = httpx.get(f"{url}/v1/workflows", headers={"x-api-key": "bad"})
+        >>> response.status_code, response.json()
+        (403, {'detail': 'Could not validate credentials'})
     """
     server = _Server((host, port), sim)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -182,7 +196,14 @@ def run_forever(host: str = "127.0.0.1", port: int = 8000, *,
         The simulator that was served.
 
     Example:
-        >>> run_forever("127.0.0.1", 8000, on_ready=print, n_runs=5000)  # doctest: +SKIP
+        >>> stop = threading.Event()
+        >>> urls = []
+        >>> def ready(url):  # a CLI prints the URL; here stop as soon as it listens
+        ...     urls.append(url)
+        ...     stop.set()
+        >>> sim = run_forever("127.0.0.1", 0, on_ready=ready, live=False, stop=stop, n_runs=5)
+        >>> len(sim), urls[0].startswith("http://127.0.0.1:")
+        (5, True)
     """
     sim = sim if sim is not None else Simulator(**simulator_kwargs)
     server = _Server((host, port), sim)
@@ -241,6 +262,15 @@ def mock_transport(sim: Simulator) -> Any:
 
     Returns:
         A transport for ``httpx.Client(transport=..., base_url="http://sim")``.
+
+    Example:
+        >>> import httpx
+        >>> sim = Simulator(n_runs=3, seed=1)
+        >>> with httpx.Client(transport=mock_transport(sim), base_url="http://sim",
+        ...                   headers={"x-api-key": "sim-key"}) as client:
+        ...     runs = client.get("/v1/agents/runs").json()
+        >>> runs == sim.runs()
+        True
     """
     import httpx
 

@@ -2,7 +2,13 @@
 
 Everything here is plain data: workflow titles, failure texts per category,
 parameter definitions, proxy values and the hostile strings that
-``Simulator(hostile=True)`` sprinkles into text fields.
+``Simulator(hostile=True)`` sprinkles into text fields. Failure categories
+are those the real server's classifier writes (an open set); the proxy
+enum is the reference's, held by :mod:`runlytics.schema`.
+
+Example:
+    >>> len(FAILURES["ANTI_BOT_DETECTION"]), "UNKNOWN" in FAILURES
+    (4, True)
 """
 
 from __future__ import annotations
