@@ -59,9 +59,11 @@ def run_demo(out_dir: str | os.PathLike[str] = DEFAULT_DEMO_DIR, *,
         A :class:`DemoResult`.
 
     Example:
-        >>> result = run_demo("runlytics-demo", n_runs=5_000)  # doctest: +SKIP
-        >>> result.html
-        PosixPath('runlytics-demo/report.html')
+        >>> import tempfile
+        >>> out = Path(tempfile.mkdtemp())
+        >>> result = run_demo(out / "demo", n_runs=500, progress=False)
+        >>> result.html.relative_to(out), result.fetch_report.runs
+        (PosixPath('demo/report.html'), 500)
     """
     out = Path(out_dir)
     now = pd.Timestamp.now(tz="UTC").floor("s")
