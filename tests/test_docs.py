@@ -100,3 +100,27 @@ def test_every_command_has_help_and_a_readme_mention(command):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "usage: runlytics " + command in done.stdout
     assert f"runlytics {command}" in README
+
+
+def test_readme_python_snippet_runs(monkeypatch):
+    """The "In Python" example, against the simulator (its env vars point there)."""
+    import warnings
+
+    import matplotlib
+
+    from runlytics import UnknownValueWarning
+    from runlytics.simulator import Simulator, serve
+
+    matplotlib.use("Agg")
+    code = block_after("<!-- readme-test: python -->", "python")
+    sim = Simulator(n_runs=3_000, seed=7)
+    with serve(sim) as url:
+        monkeypatch.setenv("SKYVERN_BASE_URL", url)
+        monkeypatch.setenv("SKYVERN_API_KEY", sim.api_key)
+        namespace: dict = {}
+        with warnings.catch_warnings():  # the simulator sends values this version does not know
+            warnings.simplefilter("ignore", UnknownValueWarning)
+            exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+    assert len(namespace["runs"]) == namespace["fetched"].report.runs > 0
+    assert set(namespace["runs"]["status"]) <= {"failed", "timed_out"}
+    assert namespace["frame"].empty
