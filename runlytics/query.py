@@ -117,7 +117,7 @@ class RunQuery:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here
-        set_(self, "status", check_statuses(self.status))  # type: ignore[arg-type]
+        set_(self, "status", check_statuses(self.status))
         for name in ("search_key", "error_code"):
             text = getattr(self, name)
             if text is not None and not isinstance(text, str):

@@ -61,8 +61,8 @@ def window_start(state: dataset.DatasetState, lookback_us: int,
 
 def incremental_concurrency(root: Path, lower_us: int, page_size: int, concurrency: int) -> int:
     """Requests in flight for an incremental read: few pages want few (no overshoot)."""
-    known = store.read_table(root, since=pd.Timestamp(lower_us, unit="us", tz="UTC"),
-                             columns=["created_at"]).num_rows
+    known: int = store.read_table(root, since=pd.Timestamp(lower_us, unit="us", tz="UTC"),
+                                  columns=["created_at"]).num_rows
     pages = known // page_size + 1
     return max(1, min(concurrency, pages // 4))
 
@@ -92,4 +92,5 @@ def rescan_us(rescan_days: float | None) -> int | None:
 def iso(us: int | None) -> str | None:
     if us is None:
         return None
-    return pd.Timestamp(us, unit="us", tz="UTC").isoformat().replace("+00:00", "Z")
+    text: str = pd.Timestamp(us, unit="us", tz="UTC").isoformat()
+    return text.replace("+00:00", "Z")
