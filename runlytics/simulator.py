@@ -11,24 +11,7 @@ Example:
     50
 """
 
-from .sim import (
-    API_FIELDS,
-    EXPIRED_KEY,
-    FAULT_KINDS,
-    UNKNOWN_ORG_KEY,
-    Simulator,
-    mock_transport,
-    run_forever,
-    serve,
-)
+from . import sim as _sim
+from .sim import *  # noqa: F403  (this module is the package's public face of it)
 
-__all__ = [
-    "API_FIELDS",
-    "EXPIRED_KEY",
-    "FAULT_KINDS",
-    "UNKNOWN_ORG_KEY",
-    "Simulator",
-    "mock_transport",
-    "run_forever",
-    "serve",
-]
+__all__ = list(_sim.__all__)

@@ -91,3 +91,9 @@ def test_old_names_and_report_argument_still_work_with_a_warning():
         warnings.simplefilter("error")
         runlytics.fetch_table(api_key=KEY, base_url="https://skyvern.example",
                               transport=_api(RUNS), progress=False)
+
+
+def test_a_misspelt_option_names_itself_and_the_options():
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'page_sise'; the options "
+                                        r"are allow_insecure, api_key, base_url, client"):
+        runlytics.fetch_table(page_sise=10, api_key=KEY)  # type: ignore[call-arg]

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 import pandas as pd
 import pyarrow as pa
 
-from ..client import DEFAULT_CONCURRENCY, RetryPolicy
+from ..client import RetryPolicy
 from ..frame import frame_from_table
-from ..query import DEFAULT_PAGE_SIZE, RunQuery, When
+from ..query import RunQuery, When
 from .client import Client, PageStream, fetch_table_of
 from .report import FetchReport
 
@@ -49,26 +49,58 @@ def query_and_client(**options: Any) -> tuple[RunQuery, Client]:
     return query, Client(**settings)
 
 
-def _objects(report: FetchReport | None, **options: Any
-             ) -> tuple[Client, RunQuery, FetchReport]:
+class FetchOptions(TypedDict, total=False):
+    """The keyword options of the fetch functions, written once.
+
+    Those of :class:`~runlytics.query.RunQuery` (``status``, ``search_key``,
+    ``error_code``, ``since``, ``until``, ``max_runs``, ``page_size``) and of
+    :class:`~runlytics.fetch.Client` (``api_key``, ``base_url``,
+    ``concurrency``, ``retry``, ``timeout``, ``allow_insecure``,
+    ``progress``, ``transport``; ``client`` is the ``httpx.Client``), with
+    their defaults: ``page_size`` 100, ``concurrency`` 8, no filters, no
+    window, no limit, the key and base URL from ``SKYVERN_API_KEY`` and
+    ``SKYVERN_BASE_URL``. ``report`` is deprecated: the two objects return it.
+    """
+
+    api_key: str | None
+    base_url: str | None
+    status: str | Sequence[str] | None
+    search_key: str | None
+    error_code: str | None
+    page_size: int
+    concurrency: int
+    since: When
+    until: When
+    max_runs: int | None
+    progress: bool | None
+    client: httpx.Client | None
+    transport: httpx.BaseTransport | None
+    retry: RetryPolicy | None
+    timeout: float | None
+    allow_insecure: bool
+    report: FetchReport | None
+
+
+_OPTION_NAMES = frozenset(FetchOptions.__annotations__)
+
+
+def _objects(options: FetchOptions) -> tuple[Client, RunQuery, FetchReport]:
     """The wrappers' two objects, and the report to fill (``report=`` is deprecated)."""
+    unknown = sorted(set(options) - _OPTION_NAMES)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}; the options are "
+                        f"{', '.join(sorted(_OPTION_NAMES))}")
+    settings: dict[str, Any] = dict(options)
+    report = settings.pop("report", None)
     if report is not None:
         warnings.warn("report= is deprecated: Client.fetch() and Client.pages() return the "
                       "report (Fetched.report, PageStream.report)", DeprecationWarning,
                       stacklevel=3)
-    query, client = query_and_client(**options)
+    query, client = query_and_client(**settings)
     return client, query, report if report is not None else FetchReport()
 
 
-def iter_pages(*, api_key: str | None = None, base_url: str | None = None,
-               status: str | Sequence[str] | None = None, search_key: str | None = None,
-               error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
-               concurrency: int = DEFAULT_CONCURRENCY, since: When = None,
-               until: When = None, max_runs: int | None = None,
-               progress: bool | None = None, client: httpx.Client | None = None,
-               transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
-               timeout: float | None = None, allow_insecure: bool = False,
-               report: FetchReport | None = None) -> Iterator[list[dict[str, Any]]]:
+def iter_pages(**options: Unpack[FetchOptions]) -> Iterator[list[dict[str, Any]]]:
     """Yield the runs page by page as they arrive, each run once.
 
     The keyword form of ``Client(...).pages(RunQuery(...))``: the options are
@@ -83,44 +115,20 @@ def iter_pages(*, api_key: str | None = None, base_url: str | None = None,
         UsageError, AuthError, NotFoundError, RequestError, RateLimitError,
         ServerError, TransportError, SchemaError: see :mod:`runlytics.errors`.
     """
-    made, query, filled = _objects(
-        report, api_key=api_key, base_url=base_url, status=status, search_key=search_key,
-        error_code=error_code, page_size=page_size, concurrency=concurrency, since=since,
-        until=until, max_runs=max_runs, progress=progress, client=client, transport=transport,
-        retry=retry, timeout=timeout, allow_insecure=allow_insecure)
+    made, query, filled = _objects(options)
     yield from PageStream(made, query, filled)
 
 
-def fetch_table(*, api_key: str | None = None, base_url: str | None = None,
-                status: str | Sequence[str] | None = None, search_key: str | None = None,
-                error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
-                concurrency: int = DEFAULT_CONCURRENCY, since: When = None,
-                until: When = None, max_runs: int | None = None,
-                progress: bool | None = None, client: httpx.Client | None = None,
-                transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
-                timeout: float | None = None, allow_insecure: bool = False,
-                report: FetchReport | None = None) -> pa.Table:
+def fetch_table(**options: Unpack[FetchOptions]) -> pa.Table:
     """Like :func:`fetch_frame`, but the typed Arrow table (what Parquet stores).
 
     The keyword form of ``Client(...).fetch(RunQuery(...)).table``.
     """
-    made, query, filled = _objects(
-        report, api_key=api_key, base_url=base_url, status=status, search_key=search_key,
-        error_code=error_code, page_size=page_size, concurrency=concurrency, since=since,
-        until=until, max_runs=max_runs, progress=progress, client=client, transport=transport,
-        retry=retry, timeout=timeout, allow_insecure=allow_insecure)
+    made, query, filled = _objects(options)
     return fetch_table_of(made, query, filled)
 
 
-def fetch_frame(*, api_key: str | None = None, base_url: str | None = None,
-                status: str | Sequence[str] | None = None, search_key: str | None = None,
-                error_code: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
-                concurrency: int = DEFAULT_CONCURRENCY, since: When = None,
-                until: When = None, max_runs: int | None = None,
-                progress: bool | None = None, client: httpx.Client | None = None,
-                transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
-                timeout: float | None = None, allow_insecure: bool = False,
-                report: FetchReport | None = None) -> pd.DataFrame:
+def fetch_frame(**options: Unpack[FetchOptions]) -> pd.DataFrame:
     """Fetch every run that matches the filters into the typed runs frame.
 
     The keyword form of ``Client(...).fetch(RunQuery(...)).to_frame()``, with
@@ -129,11 +137,7 @@ def fetch_frame(*, api_key: str | None = None, base_url: str | None = None,
     ``modified_at`` wins), newest ``created_at`` first, ties by id. For the
     fetch's report, use :meth:`Client.fetch`.
     """
-    made, query, filled = _objects(
-        report, api_key=api_key, base_url=base_url, status=status, search_key=search_key,
-        error_code=error_code, page_size=page_size, concurrency=concurrency, since=since,
-        until=until, max_runs=max_runs, progress=progress, client=client, transport=transport,
-        retry=retry, timeout=timeout, allow_insecure=allow_insecure)
+    made, query, filled = _objects(options)
     return frame_from_table(fetch_table_of(made, query, filled), consume=True)
 
 
