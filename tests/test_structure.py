@@ -19,7 +19,6 @@ MAX_FUNCTION_LINES = 60
 ALLOWED: set[str] = {
     "cli.py:build_parser",
     "fetch.py",
-    "frame.py",
     "plots.py",
     "plots.py:plot_duration_by_workflow",
     "report/build.py",
