@@ -30,7 +30,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from runlytics import analysis, schema  # noqa: E402
-from runlytics.frame import frame_from_table  # noqa: E402
+from runlytics.frame import table_to_frame  # noqa: E402
 
 NOW = pd.Timestamp("2026-01-31T00:00:00", tz="UTC")
 DAYS = 30
@@ -130,7 +130,7 @@ def make_runs(n: int, *, workflows: int = 3_000, seed: int = 0) -> pd.DataFrame:
     table = pa.Table.from_arrays(arrays, schema=arrow_schema)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unknown categories are on purpose
-        return frame_from_table(table)
+        return table_to_frame(table)
 
 
 def cases(now: pd.Timestamp) -> list[tuple[str, Callable[[pd.DataFrame], Any], bool]]:

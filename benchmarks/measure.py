@@ -240,11 +240,12 @@ def floor_input(pages: list[bytes]) -> tuple[bytes, Any]:
 def task_frame(contender: str, runs: int, repeat: int) -> dict[str, Any]:
     from data import make_pages
 
-    from runlytics import frame as frame_module
+    from runlytics.frame import batches as frame_module
+    from runlytics.frame import checked as checked_path
 
     pages = make_pages(runs)
     info: dict[str, Any] = {"json_bytes_per_run": sum(map(len, pages)) / runs}
-    read_checked = frame_module._read_checked
+    read_checked = checked_path.raw_table
     if contender == "runlytics":
         # Count batches the JSON reader could not take (they go through Python dicts).
         checked = [0]
@@ -253,7 +254,7 @@ def task_frame(contender: str, runs: int, repeat: int) -> dict[str, Any]:
             checked[0] += 1
             return read_checked(batch)
 
-        frame_module._read_checked = counting  # type: ignore[assignment]
+        checked_path.raw_table = counting  # type: ignore[assignment]
         # (put back after the timings, for runs in one process: benchmarks/run.py --quick)
 
         def call() -> Any:
@@ -289,7 +290,7 @@ def task_frame(contender: str, runs: int, repeat: int) -> dict[str, Any]:
     try:
         return {**info, **timed(call, repeat, after)}
     finally:
-        frame_module._read_checked = read_checked
+        checked_path.raw_table = read_checked
 
 
 # -- store ----------------------------------------------------------------------

@@ -36,7 +36,7 @@ if _typing.TYPE_CHECKING:
         fetch_table,
         iter_pages,
     )
-    from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table
+    from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table, table_to_frame
     from .query import RunQuery
     from .store import read_parquet, write_parquet
 
@@ -48,7 +48,8 @@ _HOMES = {
     ".fetch": ["Client", "FetchReport", "Fetched", "PageStream", "fetch_frame", "fetch_table",
                "iter_pages"],
     ".query": ["RunQuery"],
-    ".frame": ["UnknownValueWarning", "empty_frame", "runs_frame", "runs_table"],
+    ".frame": ["UnknownValueWarning", "empty_frame", "runs_frame", "runs_table",
+               "table_to_frame"],
     ".store": ["read_parquet", "write_parquet"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -79,6 +80,7 @@ __all__ = [
     "read_parquet",
     "runs_frame",
     "runs_table",
+    "table_to_frame",
     "write_parquet",
 ]
 

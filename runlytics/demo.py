@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .fetch import Client, FetchReport
-from .frame import frame_from_table
+from .frame import table_to_frame
 from .query import RunQuery
 from .report import assets_dir, build_report, write_report
 from .simulator import Simulator, serve
@@ -74,7 +74,7 @@ def run_demo(out_dir: str | os.PathLike[str] = DEFAULT_DEMO_DIR, *,
     extract = write_parquet(table, out / "runs.parquet", base_url=report.base_url,
                             filters=report.filters, fetched_at=datetime.now(UTC),
                             fetch_report=report.to_dict())
-    runs = frame_from_table(table, warn_unknown=False)
+    runs = table_to_frame(table, warn_unknown=False)
     built = build_report(runs, since=DEMO_PERIOD, now=now, fetch_report=report,
                          source=f"simulated Skyvern API ({n_runs:,} runs, seed {seed})")
     markdown = write_report(built, out / "report.md", "md")

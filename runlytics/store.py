@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from ._version import __version__
 from .errors import StoreError
-from .frame import frame_from_table
+from .frame import table_to_frame
 from .redact import redact_table
 from .schema import COLUMNS, arrow_schema
 from .units import to_utc
@@ -191,7 +191,7 @@ def read_parquet(path: str | os.PathLike[str], *, since: datetime | str | None =
     Example:
         >>> recent = read_parquet("runs/", since="7d", columns=["status"])  # doctest: +SKIP
     """
-    return frame_from_table(read_table(path, since=since, until=until, columns=columns),
+    return table_to_frame(read_table(path, since=since, until=until, columns=columns),
                             consume=True,
                             warn_unknown=False)
 

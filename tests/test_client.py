@@ -26,7 +26,7 @@ from runlytics import (
 )
 from runlytics.client import RunsClient, _retry_after, resolve_base_url
 from runlytics.fetch import query_and_client
-from runlytics.frame import frame_from_table
+from runlytics.frame import table_to_frame
 
 KEY = "sk-canary-7f3e9b1c"
 BASE = "http://127.0.0.1:9"
@@ -100,7 +100,7 @@ def test_a_short_page_is_not_trusted_alone():
     client = Client(api_key=KEY, base_url=BASE, transport=httpx.MockTransport(api_clamped),
                     progress=False, concurrency=2)
     table, report = client.fetch(RunQuery(page_size=100))
-    df = frame_from_table(table)
+    df = table_to_frame(table)
     assert len(df) == 30
     assert report.page_size_clamped_to == 10
 

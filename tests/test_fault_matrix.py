@@ -25,7 +25,7 @@ import pytest
 
 from runlytics import SchemaError, fetch_frame
 from runlytics.cli import main
-from runlytics.frame import dedupe_runs, frame_from_table, runs_table
+from runlytics.frame import dedupe_runs, runs_table, table_to_frame
 from runlytics.redact import redact_table
 from runlytics.simulator import Simulator, mock_transport, serve
 from runlytics.store import read_metadata, read_parquet
@@ -56,7 +56,7 @@ def fetch_cli(capsys, url: str, out: Path, *extra: str) -> tuple[int, str, str]:
 def truth(sim: Simulator) -> pd.DataFrame:
     """What a default (redacted) fetch of ``sim`` must write, in file order."""
     table, _ = dedupe_runs(runs_table([orjson.dumps(sim.runs())]))
-    return frame_from_table(redact_table(table), warn_unknown=False)
+    return table_to_frame(redact_table(table), warn_unknown=False)
 
 
 def read_back(out: Path) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runlytics import StoreError, UsageError
-from runlytics.frame import frame_from_table, runs_table
+from runlytics.frame import runs_table, table_to_frame
 from runlytics.schema import COLUMNS, STATUSES, TRIGGER_TYPES, arrow_schema
 from runlytics.store import (
     METADATA_KEY,
@@ -65,7 +65,7 @@ FULL_RUN = make_run(
 
 
 def typed(pages: list) -> pd.DataFrame:
-    return frame_from_table(runs_table(pages), warn_unknown=False)
+    return table_to_frame(runs_table(pages), warn_unknown=False)
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_round_trip_of_every_column(runs, tmp_path):
 def test_round_trip_of_an_arrow_table_and_of_no_runs(tmp_path):
     table = runs_table([recorded("runs_page1_size5.json")])
     path = write_parquet(table, tmp_path / "t.parquet", redact=False)
-    pd.testing.assert_frame_equal(read_parquet(path), frame_from_table(table))
+    pd.testing.assert_frame_equal(read_parquet(path), table_to_frame(table))
     empty = write_parquet(arrow_schema().empty_table(), tmp_path / "e.parquet")
     pd.testing.assert_frame_equal(read_parquet(empty), typed([]))
 

@@ -19,7 +19,7 @@ from runlytics import StoreError, UsageError
 from runlytics.cli import main
 from runlytics.dataset import STATE_FILE, locked, read_state, same_runs
 from runlytics.fetch import fetch_table, query_and_client
-from runlytics.frame import dedupe_runs, frame_from_table, runs_table
+from runlytics.frame import dedupe_runs, runs_table, table_to_frame
 from runlytics.redact import redact_table
 from runlytics.simulator import Simulator, serve
 from runlytics.store import list_partitions, partition_path, read_parquet, to_table
@@ -41,7 +41,7 @@ FINAL = {"completed", "failed", "terminated", "canceled", "timed_out"}
 def fresh_frame(url: str | None = None, *, redact: bool = True, **filters: Any) -> pd.DataFrame:
     """A full fresh fetch, as the dataset should hold it."""
     table = fetch_table(base_url=url, api_key=KEY, page_size=PAGE, progress=False, **filters)
-    return frame_from_table(redact_table(table) if redact else table, warn_unknown=False)
+    return table_to_frame(redact_table(table) if redact else table, warn_unknown=False)
 
 
 def one_page_frame(url: str, *, status: list[str] | None = None) -> pd.DataFrame:
@@ -50,7 +50,7 @@ def one_page_frame(url: str, *, status: list[str] | None = None) -> pd.DataFrame
     body = httpx.get(f"{url}/v1/workflows/runs", params=params,
                      headers={"x-api-key": KEY}).content
     table, _ = dedupe_runs(runs_table([body]))
-    return frame_from_table(redact_table(table), warn_unknown=False)
+    return table_to_frame(redact_table(table), warn_unknown=False)
 
 
 def assert_dataset_equals(root: Path, expected: pd.DataFrame) -> None:
@@ -304,7 +304,7 @@ class FakeAPI:
     def fresh(self, **filters: Any) -> pd.DataFrame:
         table = fetch_table(api_key=KEY, page_size=2, progress=False,
                             transport=httpx.MockTransport(self.handler), **filters)
-        return frame_from_table(redact_table(table), warn_unknown=False)
+        return table_to_frame(redact_table(table), warn_unknown=False)
 
 
 def status_of(root: Path) -> dict[str, str]:

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..client import RetryPolicy
-from ..frame import frame_from_table
+from ..frame import table_to_frame
 from ..query import RunQuery, When
 from .client import Client, PageStream, fetch_table_of
 from .report import FetchReport
@@ -138,7 +138,7 @@ def fetch_frame(**options: Unpack[FetchOptions]) -> pd.DataFrame:
     fetch's report, use :meth:`Client.fetch`.
     """
     made, query, filled = _objects(options)
-    return frame_from_table(fetch_table_of(made, query, filled), consume=True)
+    return table_to_frame(fetch_table_of(made, query, filled), consume=True)
 
 
 def __getattr__(name: str) -> Any:

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from ..client import DEFAULT_CONCURRENCY, Page, RetryPolicy, RunsClient, resolve_base_url
 from ..errors import UsageError, safe_url
-from ..frame import dedupe_runs, frame_from_table, runs_table
+from ..frame import dedupe_runs, runs_table, table_to_frame
 from ..query import RunQuery
 from .pager import Pager
 from .report import FetchReport
@@ -135,7 +135,7 @@ class Fetched:
         ``consume=True`` frees the table's memory column by column while the
         frame is built (peak memory about one copy); the table is unusable after.
         """
-        return frame_from_table(self.table, consume=consume)
+        return table_to_frame(self.table, consume=consume)
 
 
 class PageStream:
