@@ -396,7 +396,7 @@ def bench_store(run: Run, env: dict[str, str]) -> None:
     run.rows += [
         Row(f"Parquet write {n:,} runs (write_parquet)",
             f"{secs(write['wall'])} · {rate(n, write['wall'], 'rows/s')}", "—", "—"),
-        Row(f"Parquet read {n:,} runs (read_parquet)",
+        Row(f"Parquet read {n:,} runs (read_frame)",
             f"{secs(read['wall'])} · {rate(n, read['wall'], 'rows/s')}", "—", "—"),
         Row("Parquet bytes per run", f"{per_run:.1f} B",
             f"JSON {result['json_bytes_per_run']:,.0f} B",
@@ -604,7 +604,7 @@ def results_md(run: Run, info: dict[str, Any], started: str, elapsed: float) -> 
               "runs as NDJSON with the schema given (proxy objects renamed beforehand: a column "
               "cannot be both string and object), untyped: no timestamps, categories or pandas.",
               "- Parquet: `write_parquet(frame)` (zstd 1, dictionaries, redaction on) and "
-              "`read_parquet(path)` back to the typed frame.",
+              "`read_frame(path)` back to the typed frame.",
               "- Analysis: `benchmarks/bench_analysis.py`'s synthetic frame and its primary "
               "case per helper; report: `build_report(frame, now=...)` + "
               "`write_report(report, 'report.html')` on the same frame.", ""]

@@ -3,6 +3,9 @@
 The names below are imported on first use, so that ``import runlytics`` (and
 the ``runlytics`` command, which must answer Ctrl-C at once) does not load
 pandas, pyarrow and httpx before they are needed.
+
+Renamed (the old name works for one more release, with a
+``DeprecationWarning``): ``read_parquet`` -> :func:`read_frame`.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ if _typing.TYPE_CHECKING:
     )
     from .fetch import FetchReport, fetch_runs, fetch_table, iter_pages
     from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table
-    from .store import read_parquet, write_parquet
+    from .store import read_frame, write_parquet
 
 _HOMES = {
     ".client": ["RetryPolicy"],
@@ -38,9 +41,10 @@ _HOMES = {
                 "UsageError"],
     ".fetch": ["FetchReport", "fetch_runs", "fetch_table", "iter_pages"],
     ".frame": ["UnknownValueWarning", "empty_frame", "runs_frame", "runs_table"],
-    ".store": ["read_parquet", "write_parquet"],
+    ".store": ["read_frame", "write_parquet"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+_RENAMED = {"read_parquet": "read_frame"}  # old name -> new name, for one release
 
 __all__ = [
     "APIError",
@@ -61,7 +65,7 @@ __all__ = [
     "fetch_runs",
     "fetch_table",
     "iter_pages",
-    "read_parquet",
+    "read_frame",
     "runs_frame",
     "runs_table",
     "write_parquet",
@@ -69,6 +73,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> _typing.Any:
+    if name in _RENAMED:  # not cached: every use of the old name warns
+        from ._deprecation import deprecated
+
+        new = _RENAMED[name]
+        return deprecated(f"runlytics.{name}", f"runlytics.{new}", __getattr__(new))
     home = _HOME_OF.get(name)
     if home is None:
         raise AttributeError(f"module 'runlytics' has no attribute {name!r}")

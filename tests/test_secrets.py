@@ -39,7 +39,7 @@ from runlytics import FetchReport, RunlyticsError, fetch_runs
 from runlytics.cli import main
 from runlytics.client import RunsClient
 from runlytics.simulator import Simulator, serve
-from runlytics.store import read_metadata, read_parquet
+from runlytics.store import read_frame, read_metadata
 from runlytics.sync import sync
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -86,7 +86,7 @@ def file_texts(root: Path) -> Iterator[tuple[Path, bytes]]:
 
 def parquet_text(path: Path) -> str:
     """Every value of a runs file or dataset, and its metadata, as text."""
-    df = read_parquet(path)
+    df = read_frame(path)
     target = path if path.is_file() else next(path.rglob("*.parquet"))
     return df.to_csv() + json.dumps(read_metadata(target))
 
@@ -295,7 +295,7 @@ def test_header_values_and_url_tokens_are_redacted_unless_kept(capsys, hostile, 
         assert_absent(secret.removeprefix("Bearer "), *redacted)
     kept = parquet_text(tmp_path / "kept.parquet") + parquet_text(tmp_path / "kept-ds")
     assert all(secret in kept for secret in secrets)  # so the check above can fail
-    df = read_parquet(tmp_path / "redacted.parquet")
+    df = read_frame(tmp_path / "redacted.parquet")
     headers = df["extra_http_headers"].dropna().map(json.loads)
     assert any(h.get("Authorization") == "***" for h in headers)  # names kept, values not
     assert read_metadata(tmp_path / "redacted.parquet")["redacted"] is True
@@ -408,7 +408,7 @@ def test_hostile_server_text_is_neutralised_in_reports(capsys, hostile, tmp_path
     code, _, stderr = run(capsys, "fetch", "--base-url", url, "--out",
                           str(tmp_path / "runs.parquet"), "--quiet")
     assert code == 0, stderr
-    runs = read_parquet(tmp_path / "runs.parquet")
+    runs = read_frame(tmp_path / "runs.parquet")
     attack = "<script>alert(1)</script>\x1b[2J\u202egnp.exe | `x` [a](javascript:b) \x00"
     runs["workflow_title"] = pd.array([f"{attack} {t}" for t in runs["workflow_title"]],
                                       dtype="string[pyarrow]")
