@@ -236,8 +236,7 @@ def read_table(path: str | os.PathLike[str], *, since: datetime | str | None = N
         A table with the runs schema's fields for ``columns``.
 
     Raises:
-        StoreError: the path is missing, is not Parquet, or is not runs data.
-        UsageError: ``since``/``until`` is not a date/time.
+        StoreError, UsageError: as :func:`read_frame` does.
 
     Example:
         >>> import tempfile

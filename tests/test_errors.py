@@ -9,18 +9,10 @@ import httpx
 import pytest
 from conftest import recorded
 
+from runlytics import errors
 from runlytics.errors import (
     APIError,
-    AuthError,
-    NotFoundError,
-    RateLimitError,
-    RequestError,
-    RunlyticsError,
     SchemaError,
-    ServerError,
-    StoreError,
-    TransportError,
-    UsageError,
     bad_value,
     render_detail,
     response_detail,
@@ -36,41 +28,38 @@ def answer(status: int, content: bytes | None = None, **kwargs) -> httpx.Respons
 
 
 def test_the_tree_is_the_one_drawn_in_the_docstring():
-    parents = {kind: kind.__bases__ for kind in (
-        APIError, AuthError, NotFoundError, RequestError, RateLimitError, ServerError,
-        TransportError, SchemaError, StoreError, UsageError)}
-    assert parents == {
-        APIError: (RunlyticsError,), AuthError: (APIError,), NotFoundError: (APIError,),
-        RequestError: (APIError,), RateLimitError: (APIError,), ServerError: (APIError,),
-        TransportError: (RunlyticsError,), SchemaError: (RunlyticsError, ValueError),
-        StoreError: (RunlyticsError,), UsageError: (RunlyticsError, ValueError)}
-    assert RunlyticsError.__bases__ == (Exception,)
+    tree = {name: [base.__name__ for base in getattr(errors, name).__bases__]
+            for name in errors.__all__}
+    assert tree == {
+        "RunlyticsError": ["Exception"], "APIError": ["RunlyticsError"],
+        "AuthError": ["APIError"], "NotFoundError": ["APIError"], "RequestError": ["APIError"],
+        "RateLimitError": ["APIError"], "ServerError": ["APIError"],
+        "TransportError": ["RunlyticsError"], "SchemaError": ["RunlyticsError", "ValueError"],
+        "StoreError": ["RunlyticsError"], "UsageError": ["RunlyticsError", "ValueError"]}
+
+
+KEY_HINT = "(check SKYVERN_API_KEY or --api-key)"
+URL_HINT = "(check SKYVERN_BASE_URL and that the key's organisation still exists)"
+OPTION_HINT = "(fix the option named above)"
+LIMIT_HINT = "(the server kept rate limiting; try again later or lower --concurrency)"
+SERVER_HINT = "(the server or a gateway failed; try again later)"
+EXPIRED, UNKNOWN_ORG = "Auth token is expired", "Organization not found"
 
 
 @pytest.mark.parametrize(("status", "fixture", "kind", "message"), [
-    (403, "403_expired_key.json", AuthError,
-     f"HTTP 403 from {URL}: Auth token is expired (check SKYVERN_API_KEY or --api-key)"),
-    (401, "403_expired_key.json", AuthError,
-     f"HTTP 401 from {URL}: Auth token is expired (check SKYVERN_API_KEY or --api-key)"),
-    (404, "404_unknown_org.json", NotFoundError,
-     f"HTTP 404 from {URL}: Organization not found (check SKYVERN_BASE_URL and that the "
-     "key's organisation still exists)"),
-    (422, "422_page_0.json", RequestError,
-     f"HTTP 422 from {URL}: query.page: Input should be greater than or equal to 1 "
-     "(got '0') (fix the option named above)"),
-    (400, "404_unknown_org.json", RequestError,
-     f"HTTP 400 from {URL}: Organization not found (fix the option named above)"),
-    (429, "403_expired_key.json", RateLimitError,
-     f"HTTP 429 from {URL}: Auth token is expired (the server kept rate limiting; try "
-     "again later or lower --concurrency)"),
-    (503, "404_unknown_org.json", ServerError,
-     f"HTTP 503 from {URL}: Organization not found (the server or a gateway failed; try "
-     "again later)"),
+    (403, "403_expired_key.json", errors.AuthError, f"{EXPIRED} {KEY_HINT}"),
+    (401, "403_expired_key.json", errors.AuthError, f"{EXPIRED} {KEY_HINT}"),
+    (404, "404_unknown_org.json", errors.NotFoundError, f"{UNKNOWN_ORG} {URL_HINT}"),
+    (422, "422_page_0.json", errors.RequestError,
+     f"query.page: Input should be greater than or equal to 1 (got '0') {OPTION_HINT}"),
+    (400, "404_unknown_org.json", errors.RequestError, f"{UNKNOWN_ORG} {OPTION_HINT}"),
+    (429, "403_expired_key.json", errors.RateLimitError, f"{EXPIRED} {LIMIT_HINT}"),
+    (503, "404_unknown_org.json", errors.ServerError, f"{UNKNOWN_ORG} {SERVER_HINT}"),
 ])
 def test_from_response_picks_the_error_by_status(status, fixture, kind, message):
     error = APIError.from_response(answer(status, recorded(fixture)))
     assert type(error) is kind
-    assert str(error) == message
+    assert str(error) == f"HTTP {status} from {URL}: {message}"
     assert (error.status_code, error.url) == (status, URL)
 
 
