@@ -139,24 +139,24 @@ def main(argv: list[str] | None = None) -> int:
         s, _ = timed(lambda: store.write_parquet(table, file, redact=False), args.repeat)
         size = file.stat().st_size
         line("write_parquet, one file", s, f"{size / 1e6:7.1f} MB  {size / n:5.1f} bytes/run")
-        s, frame = timed(lambda: store.read_parquet(file), args.repeat)
-        line("read_parquet, one file -> frame", s, f"{len(frame):,} rows")
+        s, frame = timed(lambda: store.read_frame(file), args.repeat)
+        line("read_frame, one file -> frame", s, f"{len(frame):,} rows")
         s, _ = timed(lambda: store.read_table(file), args.repeat)
         line("read_table, one file -> Arrow", s)
 
         s, _ = timed(lambda: write_dataset(root, table), args.repeat,
                      setup=lambda: shutil.rmtree(root, ignore_errors=True))
         size = folder_bytes(root)
-        days = len(store.list_partitions(root))
+        days = len(dataset.list_partitions(root))
         line(f"write dataset, {days} partitions", s,
              f"{size / 1e6:7.1f} MB  {size / n:5.1f} bytes/run")
-        s, frame = timed(lambda: store.read_parquet(root), args.repeat)
-        line("read_parquet, dataset -> frame", s, f"{len(frame):,} rows")
+        s, frame = timed(lambda: store.read_frame(root), args.repeat)
+        line("read_frame, dataset -> frame", s, f"{len(frame):,} rows")
         since = "2026-01-24"
         columns = ["workflow_run_id", "status", "created_at", "finished_at"]
-        s, frame = timed(lambda: store.read_parquet(root, since=since, columns=columns),
+        s, frame = timed(lambda: store.read_frame(root, since=since, columns=columns),
                          args.repeat)
-        line("read_parquet, dataset, 7 days x 4 columns", s, f"{len(frame):,} rows")
+        line("read_frame, dataset, 7 days x 4 columns", s, f"{len(frame):,} rows")
 
         newest = dataset.split_by_day(table)
         day = max(newest)

@@ -300,7 +300,7 @@ def task_store(runs: int, repeat: int) -> dict[str, Any]:
     from data import make_pages
 
     from runlytics.frame import runs_frame
-    from runlytics.store import read_parquet, write_parquet
+    from runlytics.store import read_frame, write_parquet
 
     pages = make_pages(runs)
     json_bytes = sum(map(len, pages))
@@ -313,7 +313,7 @@ def task_store(runs: int, repeat: int) -> dict[str, Any]:
         path = Path(folder) / "runs.parquet"
         write = timed(lambda: write_parquet(frame, path), repeat)
         size = path.stat().st_size
-        read = timed(lambda: read_parquet(path), repeat,
+        read = timed(lambda: read_frame(path), repeat,
                      lambda back: {"rows_back": len(back)})
     return {"write": write, "read": read, "file_bytes": size, "rows": len(frame),
             "json_bytes_per_run": json_bytes / runs}

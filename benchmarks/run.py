@@ -14,8 +14,11 @@ Usage::
     python benchmarks/run.py --no-write   # print the table only
     python benchmarks/run.py --only frame,store --rounds 5
 
-Exit status: 0 when every measurement ran (targets missed or not: the table
-says), 1 when a runlytics measurement or a required baseline failed. The SDK
+Exit status: 0 when every measurement ran and gave its figures (targets
+missed or not: the table says, and a ``MISSED`` line says by how much; wall
+times on a shared machine are noisy), 1 when a runlytics measurement or a
+required baseline failed, a section did not run, or a figure is missing or
+malformed (None, NaN, not a number; see :func:`figure_problems`). The SDK
 row and the report row are skipped, with the reason printed, when the
 ``skyvern`` package or :mod:`runlytics.report` is not available.
 """
@@ -26,8 +29,11 @@ import argparse
 import importlib.metadata
 import importlib.util
 import json
+import math
+import numbers
 import os
 import platform
+import re
 import select
 import signal
 import statistics
@@ -35,7 +41,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -396,7 +403,7 @@ def bench_store(run: Run, env: dict[str, str]) -> None:
     run.rows += [
         Row(f"Parquet write {n:,} runs (write_parquet)",
             f"{secs(write['wall'])} · {rate(n, write['wall'], 'rows/s')}", "—", "—"),
-        Row(f"Parquet read {n:,} runs (read_parquet)",
+        Row(f"Parquet read {n:,} runs (read_frame)",
             f"{secs(read['wall'])} · {rate(n, read['wall'], 'rows/s')}", "—", "—"),
         Row("Parquet bytes per run", f"{per_run:.1f} B",
             f"JSON {result['json_bytes_per_run']:,.0f} B",
@@ -429,6 +436,113 @@ def bench_analysis(run: Run, env: dict[str, str]) -> None:
                             f"{secs(report['wall'])} · peak {mb(report['peak_mb'])}", "—", "—"))
     else:
         run.skipped.append(f"report: {result.get('report_skipped', 'not measured')}")
+
+
+# -- checking the figures -------------------------------------------------------------
+
+NUMBER = "a number"
+SUMMARY = "a summary"  # what summary() returns
+# The figures each section must leave in ``Run.details``: the table, the notes and
+# results.md are made from them. Optional ones (the SDK, the report) are checked
+# when present.
+FIGURES: dict[str, dict[str, str]] = {
+    "fetch": {"runs": NUMBER, "runlytics": SUMMARY, "httpx-loop": SUMMARY, "limit": NUMBER,
+              "pages": NUMBER, "requests": NUMBER, "frame_mb": NUMBER},
+    "frame": {"runs": NUMBER, "runlytics": SUMMARY, "naive": SUMMARY, "floor": SUMMARY,
+              "frame_mb": NUMBER, "naive_frame_mb": NUMBER, "floor_table_mb": NUMBER,
+              "json_bytes_per_run": NUMBER, "checked_batches": NUMBER, "batches": NUMBER},
+    "store": {"runs": NUMBER, "write": SUMMARY, "read": SUMMARY, "file_bytes": NUMBER,
+              "json_bytes_per_run": NUMBER},
+    "analysis": {"runs": NUMBER},  # and "helpers", one summary each
+}
+OPTIONAL = {"fetch": ("sdk",), "analysis": ("report",)}
+
+
+def _number_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return f"is {value!r}, not a number"
+    if not math.isfinite(value):
+        return f"is {value!r}"
+    return None
+
+
+def _summary_problems(where: str, value: Any) -> list[str]:
+    if not isinstance(value, Mapping):
+        return [f"{where} is {value!r}, not a summary of samples"]
+    found = []
+    for key in ("wall", "cpu", "peak_mb"):
+        problem = _number_problem(value.get(key))
+        if problem:
+            found.append(f"{where}.{key} {problem}")
+    if not found and value["wall"] <= 0:
+        found.append(f"{where}.wall is {value['wall']!r}: a time must be above 0")
+    for key in ("walls", "cpus", "peaks"):
+        samples = value.get(key)
+        if not isinstance(samples, list) or not samples:
+            found.append(f"{where}.{key} is {samples!r}, not a list of samples")
+        else:
+            found += [f"{where}.{key}[{i}] {p}" for i, p in
+                      enumerate(map(_number_problem, samples)) if p]
+    return found
+
+
+def figure_problems(details: Mapping[str, Any], sections: Sequence[str]) -> list[str]:
+    """Every figure the requested ``sections`` should have left in ``details`` and did not.
+
+    Args:
+        details: ``Run.details`` after the sections ran.
+        sections: the sections asked for (``--only``).
+
+    Returns:
+        One line per problem: a section with no figures, a figure missing, or
+        one that is None, NaN, infinite or not a number; [] when all is well.
+    """
+    found = []
+    for section in sections:
+        figures = details.get(section)
+        if not isinstance(figures, Mapping):
+            found.append(f"{section}: the section did not run (no figures)")
+            continue
+        expected = dict(FIGURES[section])
+        if section == "analysis":
+            helpers = figures.get("helpers")
+            if not isinstance(helpers, Mapping) or not helpers:
+                found.append(f"analysis.helpers is {helpers!r}, not a summary per helper")
+            else:
+                expected.update({f"helpers.{label}": SUMMARY for label in helpers})
+        expected.update({name: SUMMARY for name in OPTIONAL.get(section, ())
+                         if figures.get(name) is not None})
+        for name, kind in expected.items():
+            head, _, rest = name.partition(".")
+            value = figures.get(head, "missing") if not rest else figures[head][rest]
+            where = f"{section}.{name}"
+            if kind == SUMMARY:
+                found += _summary_problems(where, value)
+            elif (problem := _number_problem(value)) is not None:
+                found.append(f"{where} {problem}")
+    return found
+
+
+def table_problems(rows: Sequence[Row]) -> list[str]:
+    """Rows whose runlytics figure is not a number, or whose cells say nan or inf."""
+    found = []
+    for row in rows:
+        if not any(ch.isdigit() for ch in row.runlytics):
+            found.append(f"row {row.measurement!r}: no figure for runlytics ({row.runlytics!r})")
+        for cell in (row.runlytics, row.baseline, row.ratio):
+            if re.search(r"\b(nan|inf)(x|\b)", cell, re.IGNORECASE):
+                found.append(f"row {row.measurement!r}: {cell!r} is not a figure")
+    return found
+
+
+def exit_status(run: Run, sections: Sequence[str]) -> int:
+    """1 when a measurement failed or a figure is missing or malformed (added to
+    ``run.failed``, so they are printed and written), else 0: a missed target alone is 0."""
+    failed = {reason.split(":")[0].split()[0] for reason in run.failed}  # already said why
+    checked = [section for section in sections if section not in failed]
+    run.failed += [f"figure {p}" for p in figure_problems(run.details, checked)
+                   + table_problems(run.rows)]
+    return 1 if run.failed else 0
 
 
 # -- output ---------------------------------------------------------------------------
@@ -604,7 +718,7 @@ def results_md(run: Run, info: dict[str, Any], started: str, elapsed: float) -> 
               "runs as NDJSON with the schema given (proxy objects renamed beforehand: a column "
               "cannot be both string and object), untyped: no timestamps, categories or pandas.",
               "- Parquet: `write_parquet(frame)` (zstd 1, dictionaries, redaction on) and "
-              "`read_parquet(path)` back to the typed frame.",
+              "`read_frame(path)` back to the typed frame.",
               "- Analysis: `benchmarks/bench_analysis.py`'s synthetic frame and its primary "
               "case per helper; report: `build_report(frame, now=...)` + "
               "`write_report(report, 'report.html')` on the same frame.", ""]
@@ -657,10 +771,14 @@ def main(argv: list[str] | None = None) -> int:
             for name in SECTIONS:
                 if name in sections:
                     begun = time.perf_counter()
-                    if name == "fetch":
-                        bench_fetch(run, env, server)
-                    else:
-                        benches[name](run, env)
+                    try:
+                        if name == "fetch":
+                            bench_fetch(run, env, server)
+                        else:
+                            benches[name](run, env)
+                    except Exception as exc:  # a malformed result: the others still run
+                        say(traceback.format_exc())
+                        run.failed.append(f"{name}: {type(exc).__name__}: {exc}")
                     say(f"{name}: section took {time.perf_counter() - begun:.1f} s")
                     run.details.setdefault("load", {})[name] = load()
         finally:
@@ -669,6 +787,7 @@ def main(argv: list[str] | None = None) -> int:
             if plan.in_process:
                 os.environ.pop(TEMPLATE_ENV, None)
     ended, elapsed = load(), time.perf_counter() - clock
+    status = exit_status(run, [s for s in SECTIONS if s in sections])
 
     print(table(run.rows))
     for line in notes(run):
@@ -678,7 +797,7 @@ def main(argv: list[str] | None = None) -> int:
     if output is not None:
         output.write_text(results_md(run, info, started, elapsed))
         print(f"wrote {output}")
-    return 1 if run.failed else 0
+    return status
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 The names below are imported on first use, so that ``import runlytics`` (and
 the ``runlytics`` command, which must answer Ctrl-C at once) does not load
 pandas, pyarrow and httpx before they are needed.
+
+Renamed (the old name works for one more release, with a
+``DeprecationWarning``): ``read_parquet`` -> :func:`read_frame`.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ if _typing.TYPE_CHECKING:
     )
     from .frame import UnknownValueWarning, empty_frame, runs_frame, runs_table, table_to_frame
     from .query import RunQuery
-    from .store import read_parquet, write_parquet
+    from .store import read_frame, write_parquet
 
 _HOMES = {
     ".client": ["RetryPolicy"],
@@ -50,9 +53,10 @@ _HOMES = {
     ".query": ["RunQuery"],
     ".frame": ["UnknownValueWarning", "empty_frame", "runs_frame", "runs_table",
                "table_to_frame"],
-    ".store": ["read_parquet", "write_parquet"],
+    ".store": ["read_frame", "write_parquet"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+_RENAMED = {"fetch_runs": "fetch_frame", "read_parquet": "read_frame"}  # old -> new, one release
 
 __all__ = [
     "APIError",
@@ -77,7 +81,7 @@ __all__ = [
     "fetch_frame",
     "fetch_table",
     "iter_pages",
-    "read_parquet",
+    "read_frame",
     "runs_frame",
     "runs_table",
     "table_to_frame",
@@ -85,18 +89,12 @@ __all__ = [
 ]
 
 
-# Old names kept for one release: (new name, why).
-_DEPRECATED = {"fetch_runs": "fetch_frame"}
-
-
 def __getattr__(name: str) -> _typing.Any:
-    if name in _DEPRECATED:
-        import warnings
+    if name in _RENAMED:  # not cached: every use of the old name warns
+        from ._deprecation import deprecated
 
-        new = _DEPRECATED[name]
-        warnings.warn(f"runlytics.{name} is renamed runlytics.{new}", DeprecationWarning,
-                      stacklevel=2)
-        return __getattr__(new)
+        new = _RENAMED[name]
+        return deprecated(f"runlytics.{name}", f"runlytics.{new}", __getattr__(new))
     home = _HOME_OF.get(name)
     if home is None:
         raise AttributeError(f"module 'runlytics' has no attribute {name!r}")

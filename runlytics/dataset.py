@@ -16,31 +16,60 @@ now; ``created_at`` never changes, so a run lives in exactly one partition.
 Names starting with ``_`` or ``.`` (the state, the lock, temporary files) are
 skipped by pyarrow.dataset, pandas, DuckDB and Spark.
 
-This module only stores; :mod:`runlytics.sync` decides what to store.
+This module only stores; :mod:`runlytics.sync` decides what to store. The
+layout names (:data:`PARTITION_KEY`, :data:`PARTITION_FILE`,
+:func:`partition_path`, :func:`list_partitions`) and the metadata object
+(:func:`extract_metadata`) are shared with :mod:`runlytics.store`, which reads
+datasets, and live in ``runlytics._parquet``.
+
+Example:
+    >>> import tempfile
+    >>> from runlytics.frame import runs_frame
+    >>> from runlytics.store import frame_to_table
+    >>> run = {"workflow_run_id": "wr_1", "workflow_id": "w_1",
+    ...        "workflow_permanent_id": "wpid_1", "organization_id": "o_1",
+    ...        "status": "failed", "created_at": "2026-01-20T10:00:00",
+    ...        "modified_at": "2026-01-20T10:05:00"}
+    >>> table = frame_to_table(runs_frame([[run, {**run, "workflow_run_id": "wr_0",
+    ...                                           "created_at": "2026-01-19T23:59:59"}]]))
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for day, rows in split_by_day(table).items():
+    ...     _ = write_partition(root, day, rows, {"partition": day})
+    >>> sorted(p.relative_to(root).as_posix() for p in root.rglob("*.parquet"))
+    ['created_date=2026-01-19/part-0.parquet', 'created_date=2026-01-20/part-0.parquet']
+    >>> count_runs(root), read_partition(root, "2026-01-19").column("workflow_run_id").to_pylist()
+    (2, ['wr_0'])
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import store
-from ._version import __version__
+from ._dataset_state import STATE_FILE, DatasetState, read_state, write_state
+from ._parquet import (
+    DAY_US,
+    EPOCH,
+    PARTITION_FILE,
+    PARTITION_KEY,
+    extract_metadata,
+    list_partitions,
+    partition_path,
+    write_table_atomic,
+)
 from .errors import StoreError, UsageError
 from .schema import arrow_schema
+from .store import frame_to_table, read_table
 
 try:  # POSIX; elsewhere concurrent syncs are not detected
     import fcntl
@@ -49,13 +78,18 @@ except ImportError:  # pragma: no cover
 
 __all__ = [
     "LOCK_FILE",
+    "PARTITION_FILE",
+    "PARTITION_KEY",
     "STATE_FILE",
     "DatasetState",
     "check_directory",
     "clean_leftovers",
     "count_runs",
     "day_label",
+    "extract_metadata",
+    "list_partitions",
     "locked",
+    "partition_path",
     "read_partition",
     "read_state",
     "remove_partition",
@@ -65,85 +99,8 @@ __all__ = [
     "write_state",
 ]
 
-STATE_FILE = "_runlytics_state.json"
 LOCK_FILE = "_runlytics.lock"
-STATE_FORMAT = 1
 _OWN_NAMES = (STATE_FILE, LOCK_FILE)
-
-
-@dataclass
-class DatasetState:
-    """What the last complete sync of a dataset saw (the ``_runlytics_state.json`` file).
-
-    Attributes:
-        base_url: the API the runs came from (no secrets).
-        filters: the filters every sync of this dataset uses.
-        redacted: whether secret-bearing values are redacted in the files.
-        watermark_us: newest ``created_at`` seen (µs since the epoch, UTC).
-        reference_us: newest ``modified_at`` seen: the server's clock as far
-            as the data tells it.
-        open_runs: ``workflow_run_id`` -> ``created_at`` (µs) of the runs
-            that may still change (see :mod:`runlytics.sync`).
-        syncs: complete syncs so far.
-        synced_at: when the last one finished (ISO 8601, UTC).
-        last_report: the last sync's report (with its fetch report).
-    """
-
-    base_url: str
-    filters: dict[str, Any]
-    redacted: bool
-    watermark_us: int | None = None
-    reference_us: int | None = None
-    open_runs: dict[str, int] = field(default_factory=dict)
-    syncs: int = 0
-    synced_at: str | None = None
-    last_report: dict[str, Any] | None = None
-
-    def to_json(self) -> bytes:
-
-        return orjson.dumps({
-            "format": STATE_FORMAT,
-            "runlytics_version": __version__,
-            "base_url": self.base_url,
-            "filters": self.filters,
-            "redacted": self.redacted,
-            "watermark": _iso(self.watermark_us),
-            "reference": _iso(self.reference_us),
-            "open_runs": {run_id: _iso(us) for run_id, us in sorted(self.open_runs.items())},
-            "syncs": self.syncs,
-            "synced_at": self.synced_at,
-            "last_report": self.last_report,
-        }, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-
-    @classmethod
-    def from_json(cls, data: bytes, *, where: Path) -> DatasetState:
-        try:
-            raw = orjson.loads(data)
-            if raw.get("format") != STATE_FORMAT:
-                raise StoreError(f"{where} has state format {raw.get('format')!r}; this "
-                                 f"runlytics reads format {STATE_FORMAT}: upgrade runlytics")
-            return cls(base_url=raw["base_url"], filters=raw["filters"],
-                       redacted=bool(raw["redacted"]), watermark_us=_us(raw["watermark"]),
-                       reference_us=_us(raw["reference"]),
-                       open_runs={k: int(pd.Timestamp(v).value // 1000)
-                                  for k, v in raw["open_runs"].items()},
-                       syncs=int(raw["syncs"]), synced_at=raw.get("synced_at"),
-                       last_report=raw.get("last_report"))
-        except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise StoreError(f"{where} is not a runlytics state file ({exc}); delete it "
-                             "to make the next sync a full one") from None
-
-
-def _iso(us: int | None) -> str | None:
-    if us is None:
-        return None
-    return pd.Timestamp(us, unit="us", tz="UTC").isoformat().replace("+00:00", "Z")
-
-
-def _us(text: str | None) -> int | None:
-    if text is None:
-        return None
-    return int(pd.Timestamp(text).value // 1000)
 
 
 # -- the directory ----------------------------------------------------------------
@@ -157,6 +114,17 @@ def check_directory(root: Path) -> bool:
     Raises:
         UsageError: ``root`` is a file, or a folder with other things in it.
         StoreError: it cannot be created.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> check_directory(root / "new"), (root / "new").is_dir()
+        (False, True)
+        >>> try:
+        ...     check_directory(root)
+        ... except UsageError as exc:
+        ...     print(str(exc).replace(str(root), "ROOT"))
+        ROOT is not a runlytics dataset (it holds new); name an empty or new directory
     """
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} is a file; sync needs a directory")
@@ -166,7 +134,7 @@ def check_directory(root: Path) -> bool:
     except OSError as exc:
         raise StoreError(f"cannot use {root}: {exc.strerror or exc}") from None
     foreign = sorted(n for n in names if not (
-        n in _OWN_NAMES or n.startswith(f"{store.PARTITION_KEY}=") or n.startswith(".")))
+        n in _OWN_NAMES or n.startswith(f"{PARTITION_KEY}=") or n.startswith(".")))
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise UsageError(f"{root} is not a runlytics dataset (it holds {shown}); name an "
@@ -176,7 +144,17 @@ def check_directory(root: Path) -> bool:
 
 @contextlib.contextmanager
 def locked(root: Path) -> Iterator[None]:
-    """Hold the dataset's lock for the block; StoreError if another sync holds it."""
+    """Hold the dataset's lock for the block; StoreError if another sync holds it.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> with locked(root), locked(root):
+        ...     pass
+        Traceback (most recent call last):
+        ...
+        runlytics.errors.StoreError: another sync of ... is running; try again when it has finished
+    """
     if fcntl is None:  # pragma: no cover
         yield
         return
@@ -201,7 +179,7 @@ def clean_leftovers(root: Path) -> int:
     for path in root.glob(".*.tmp"):
         path.unlink(missing_ok=True)
         removed += 1
-    for _, folder in store.list_partitions(root):
+    for _, folder in list_partitions(root):
         for path in folder.glob(".*.tmp"):
             path.unlink(missing_ok=True)
             removed += 1
@@ -210,51 +188,16 @@ def clean_leftovers(root: Path) -> int:
     return removed
 
 
-def read_state(root: Path) -> DatasetState | None:
-    """The state of the last complete sync, or None before the first one."""
-    path = root / STATE_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return DatasetState.from_json(data, where=path)
-
-
-def write_state(root: Path, state: DatasetState) -> Path:
-    """Write the state file atomically, flushed to disk; return its path."""
-    path = root / STATE_FILE
-    fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", suffix=".tmp", dir=root)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(state.to_json())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(root)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-    return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform can open a directory
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 # -- partitions -----------------------------------------------------------------
 
 def day_label(day_number: int) -> str:
-    """``YYYY-MM-DD`` of a day counted from 1970-01-01."""
-    return (store.EPOCH + timedelta(days=int(day_number))).isoformat()
+    """``YYYY-MM-DD`` of a day counted from 1970-01-01.
+
+    Example:
+        >>> day_label(20_473)
+        '2026-01-20'
+    """
+    return (EPOCH + timedelta(days=int(day_number))).isoformat()
 
 
 def split_by_day(table: pa.Table) -> dict[str, pa.Table]:
@@ -266,7 +209,7 @@ def split_by_day(table: pa.Table) -> dict[str, pa.Table]:
     """
     if not table.num_rows:
         return {}
-    days = table.column("created_at").cast(pa.int64()).to_numpy() // store.DAY_US
+    days = table.column("created_at").cast(pa.int64()).to_numpy() // DAY_US
     if (np.diff(days) <= 0).all():
         order = None
         sorted_days = days
@@ -282,10 +225,10 @@ def split_by_day(table: pa.Table) -> dict[str, pa.Table]:
 
 def read_partition(root: Path, day: str) -> pa.Table:
     """Every run of one partition as a typed table (empty when there is none)."""
-    folder = store.partition_path(root, day).parent
+    folder = partition_path(root, day).parent
     if not folder.is_dir():
         return arrow_schema().empty_table()
-    return store.read_table(folder.parent, since=f"{day}T00:00:00Z",
+    return read_table(folder.parent, since=f"{day}T00:00:00Z",
                             until=pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1))
 
 
@@ -295,9 +238,9 @@ def write_partition(root: Path, day: str, table: pa.Table, metadata: dict[str, A
     Other files in the partition folder (a dataset written by another tool)
     are removed after the new file is in place.
     """
-    path = store.partition_path(root, day)
+    path = partition_path(root, day)
     try:
-        store.write_table_atomic(store.to_table(table), path, metadata)
+        write_table_atomic(frame_to_table(table), path, metadata)
         for other in path.parent.glob("*.parquet"):
             if other.name != path.name:
                 other.unlink()
@@ -308,7 +251,7 @@ def write_partition(root: Path, day: str, table: pa.Table, metadata: dict[str, A
 
 def remove_partition(root: Path, day: str) -> None:
     """Delete one partition (it holds no runs any more)."""
-    folder = store.partition_path(root, day).parent
+    folder = partition_path(root, day).parent
     try:
         for path in folder.glob("*.parquet"):
             path.unlink()
@@ -322,7 +265,7 @@ def remove_partition(root: Path, day: str) -> None:
 def count_runs(root: Path) -> int:
     """Runs in the dataset, from the file footers."""
     total = 0
-    for _, folder in store.list_partitions(root):
+    for _, folder in list_partitions(root):
         for path in folder.glob("*.parquet"):
             if not path.name.startswith((".", "_")):
                 try:
@@ -333,7 +276,15 @@ def count_runs(root: Path) -> int:
 
 
 def same_runs(a: pa.Table, b: pa.Table) -> bool:
-    """Whether two runs tables hold the same rows in the same order (dictionaries decoded)."""
+    """Whether two runs tables hold the same rows in the same order (dictionaries decoded).
+
+    Example:
+        >>> coded = pa.table({"status": pa.array(["failed"]).dictionary_encode()})
+        >>> same_runs(coded, pa.table({"status": pa.array(["failed"]).dictionary_encode()}))
+        True
+        >>> same_runs(coded, pa.table({"status": pa.array(["completed"]).dictionary_encode()}))
+        False
+    """
     if a.num_rows != b.num_rows:
         return False
     for name in a.column_names:

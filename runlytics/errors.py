@@ -17,6 +17,14 @@
 Every message says what happened and what to do next. No message ever holds
 the API key: URLs are shown without their query string's secrets and headers
 are never shown.
+
+Example:
+    >>> try:
+    ...     raise AuthError(403, "https://api.skyvern.com/v1/workflows/runs", "Invalid API key")
+    ... except RunlyticsError as exc:
+    ...     print(exc)  # doctest: +NORMALIZE_WHITESPACE
+    HTTP 403 from https://api.skyvern.com/v1/workflows/runs: Invalid API key
+    (check SKYVERN_API_KEY or --api-key)
 """
 
 from __future__ import annotations
@@ -100,7 +108,26 @@ class APIError(RunlyticsError):
                       secret: str | None = None) -> APIError:
         """The error that fits ``response``'s status, with the server's detail.
 
-        ``secret`` (the API key) is masked wherever the server echoed it back.
+        Args:
+            response: the HTTP answer (401/403, 404, 422 and other 4xx, 429, 5xx).
+            url: the URL to show (default: the request's, made safe by :func:`safe_url`).
+            secret: the API key, masked wherever the server echoed it back.
+
+        Returns:
+            An :class:`AuthError`, :class:`NotFoundError`, :class:`RateLimitError`,
+            :class:`ServerError` or :class:`RequestError`.
+
+        Example:
+            >>> import httpx
+            >>> request = httpx.Request("GET", "https://api.skyvern.com/v1/workflows/runs?page=0")
+            >>> error = APIError.from_response(httpx.Response(422, request=request, json={
+            ...     "detail": [{"loc": ["query", "page"], "input": "0",
+            ...                 "msg": "Input should be greater than or equal to 1"}]}))
+            >>> type(error).__name__, error.status_code
+            ('RequestError', 422)
+            >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
+            HTTP 422 from https://api.skyvern.com/v1/workflows/runs?page=0: query.page: Input
+            should be greater than or equal to 1 (got '0') (fix the option named above)
         """
         status = response.status_code
         kind: type[APIError]
@@ -150,7 +177,15 @@ class ServerError(APIError):
 
 
 def response_detail(response: httpx.Response) -> Any:
-    """The server's ``detail`` (or ``error``) from a JSON body, else a short text excerpt."""
+    """The server's ``detail`` (or ``error``) from a JSON body, else a short text excerpt.
+
+    Example:
+        >>> import httpx
+        >>> response_detail(httpx.Response(403, json={"detail": "Invalid API key"}))
+        'Invalid API key'
+        >>> response_detail(httpx.Response(502, text="<title>502 Bad Gateway</title>"))
+        '502 Bad Gateway (an HTML error page)'
+    """
     try:
         body = response.json()
     except ValueError:
@@ -177,7 +212,14 @@ def _masked(value: Any, secret: str) -> Any:
 
 
 def render_detail(detail: Any) -> str:
-    """FastAPI's field errors as ``query.page: Input should be ... (got '0')``."""
+    """FastAPI's field errors as ``query.page: Input should be ... (got '0')``.
+
+    Example:
+        >>> render_detail([{"loc": ["query", "page_size"], "msg": "too big", "input": 10_000}])
+        'query.page_size: too big (got 10000)'
+        >>> render_detail("Invalid API key")
+        'Invalid API key'
+    """
     if isinstance(detail, list) and all(isinstance(e, dict) for e in detail):
         parts = []
         for err in detail:
@@ -195,7 +237,12 @@ _SECRET_PARAMS = frozenset({"api_key", "apikey", "key", "token", "access_token",
 
 
 def safe_url(url: httpx.URL | str) -> str:
-    """``url`` without user info and with secret-looking query values replaced by ``***``."""
+    """``url`` without user info and with secret-looking query values replaced by ``***``.
+
+    Example:
+        >>> safe_url("https://me:pw@api.skyvern.com/v1/workflows/runs?api_key=s3cret&page=2")
+        'https://api.skyvern.com/v1/workflows/runs?api_key=%2A%2A%2A&page=2'
+    """
     import httpx
 
     url = httpx.URL(str(url))
@@ -207,7 +254,14 @@ def safe_url(url: httpx.URL | str) -> str:
 
 
 def run_label(run_id: Any) -> str:
-    """A run's id as messages show it: quoted when it is not plain one-line text."""
+    """A run's id as messages show it: quoted when it is not plain one-line text.
+
+    Example:
+        >>> run_label("wr_1"), run_label(None)
+        ('wr_1', '(no workflow_run_id)')
+        >>> print(run_label(chr(10).join(["wr_1", "wr_2"])))  # two lines: quoted
+        'wr_1\\nwr_2'
+    """
     if not run_id:
         return "(no workflow_run_id)"
     text = str(run_id)
@@ -215,6 +269,21 @@ def run_label(run_id: Any) -> str:
 
 
 def bad_value(run_id: Any, field: str, value: Any, expected: str) -> SchemaError:
+    """The :class:`SchemaError` for a run's field that holds the wrong kind of value.
+
+    Args:
+        run_id: the run's ``workflow_run_id`` (shown by :func:`run_label`).
+        field: the field at fault.
+        value: what it holds (shown as its repr, cut to 80 characters).
+        expected: what it should hold, as words (``"an integer"``).
+
+    Example:
+        >>> error = bad_value("wr_1", "attempt", "two", "an integer")
+        >>> print(error)
+        run wr_1: field 'attempt' should be an integer, got 'two'
+        >>> error.run_id, error.field, error.value
+        ('wr_1', 'attempt', 'two')
+    """
     shown = repr(value)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
     return SchemaError(f"run {run_label(run_id)}: field {field!r} should be "

@@ -48,7 +48,16 @@ def redact_url(url: str) -> str:
 
 
 def redact_headers(text: str) -> str:
-    """A JSON object of headers with every value replaced by ``***``."""
+    """A JSON object of headers with every value replaced by ``***``.
+
+    Text that is not a JSON object is replaced whole.
+
+    Example:
+        >>> redact_headers('{"Authorization": "Bearer s3cret", "X-Tenant": "acme"}')
+        '{"Authorization":"***","X-Tenant":"***"}'
+        >>> redact_headers("Bearer s3cret")
+        '***'
+    """
     try:
         headers = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -83,6 +92,24 @@ def redact_table(table: pa.Table) -> pa.Table:
 
     Each distinct value is redacted once (webhook URLs and headers repeat
     across a workflow's runs), then spread back over the rows.
+
+    Args:
+        table: a runs table, or some of its columns; columns not in
+            :data:`REDACTED_COLUMNS` are left as they are.
+
+    Returns:
+        A new table (``table`` is not changed).
+
+    Example:
+        >>> import pyarrow as pa
+        >>> table = pa.table({"workflow_run_id": ["wr_1", "wr_2"],
+        ...                   "extra_http_headers": ['{"Authorization": "Bearer s3cret"}', None],
+        ...                   "webhook_callback_url": ["https://hooks.example/cb?token=abc"] * 2})
+        >>> redact_table(table).to_pydict()  # doctest: +NORMALIZE_WHITESPACE
+        {'workflow_run_id': ['wr_1', 'wr_2'],
+         'extra_http_headers': ['{"Authorization":"***"}', None],
+         'webhook_callback_url': ['https://hooks.example/cb?token=***',
+                                  'https://hooks.example/cb?token=***']}
     """
     for name, redact in REDACTED_COLUMNS.items():
         if name not in table.column_names:
@@ -99,6 +126,14 @@ def redact_table(table: pa.Table) -> pa.Table:
 
 
 def has_secrets(table: pa.Table) -> bool:
-    """Whether any secret-bearing column holds a value."""
+    """Whether any secret-bearing column holds a value.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> has_secrets(pa.table({"browser_address": ["ws://127.0.0.1:9222"]}))
+        True
+        >>> has_secrets(pa.table({"browser_address": pa.nulls(1, pa.string())}))
+        False
+    """
     return any(name in table.column_names and pc.count(table.column(name)).as_py()
                for name in REDACTED_COLUMNS)

@@ -23,6 +23,13 @@ sorted, keys whose value is null are dropped, integers stay integers and
 floats stay floats (``1`` stays ``1`` beside ``1.5``; integers beyond 64 bits
 become floats). Fields the schema does not know
 are kept in ``extra_fields``, a JSON object per run (null when there are none).
+
+Example:
+    >>> status = column("status")
+    >>> status.kind, status.required, status.arrow_type
+    ('category', True, DictionaryType(dictionary<values=string, indices=int32, ordered=0>))
+    >>> [c.name for c in COLUMNS if c.kind == "timestamp"] == list(TIMESTAMP_COLUMNS)
+    True
 """
 
 from __future__ import annotations
@@ -101,7 +108,21 @@ _ARROW = {
 
 @dataclass(frozen=True)
 class Column:
-    """One run column: its name, kind, whether it is required, and its meaning."""
+    """One run column: its name, kind, whether it is required, and its meaning.
+
+    Attributes:
+        name: the column (the API field's name, unless ``derived``).
+        kind: one of the kinds in the module's table; fixes the Arrow type and dtype.
+        required: the server always sends it (not null in the Arrow schema).
+        meaning: one sentence for the column reference.
+        categories: the known values of a ``category`` column, in order.
+        derived: made by runlytics from other fields, not sent by the server.
+
+    Example:
+        >>> attempt = Column("attempt", "int", False, "Attempt number.")
+        >>> attempt.arrow_type, attempt.dtype
+        (DataType(int64), Int64Dtype())
+    """
 
     name: str
     kind: str
@@ -112,6 +133,7 @@ class Column:
 
     @property
     def arrow_type(self) -> pa.DataType:
+        """The Arrow type of this column (what Parquet stores)."""
         return _ARROW[self.kind]
 
     @property
@@ -215,22 +237,51 @@ _BY_NAME = {c.name: c for c in COLUMNS}
 
 
 def column(name: str) -> Column:
-    """The :class:`Column` called ``name`` (KeyError if there is none)."""
+    """The :class:`Column` called ``name`` (KeyError if there is none).
+
+    Example:
+        >>> column("created_at").dtype
+        datetime64[us, UTC]
+        >>> column("latency")
+        Traceback (most recent call last):
+        ...
+        KeyError: 'latency'
+    """
     return _BY_NAME[name]
 
 
 def api_field_names() -> tuple[str, ...]:
-    """Names of the API fields the schema knows (derived columns excluded)."""
+    """Names of the API fields the schema knows (derived columns excluded).
+
+    Example:
+        >>> names = api_field_names()
+        >>> names[:2], "extra_fields" in names, len(names) == len(COLUMNS) - len(DERIVED)
+        (('workflow_run_id', 'workflow_id'), False, True)
+    """
     return tuple(c.name for c in COLUMNS if not c.derived)
 
 
 def arrow_schema() -> pa.Schema:
-    """The Arrow schema of a runs table, in column order."""
+    """The Arrow schema of a runs table, in column order.
+
+    Example:
+        >>> schema = arrow_schema()
+        >>> schema.field("created_at")
+        pyarrow.Field<created_at: timestamp[us, tz=UTC] not null>
+        >>> schema.names[:2], len(schema) == len(COLUMNS)
+        (['workflow_run_id', 'workflow_id'], True)
+    """
     return pa.schema([pa.field(c.name, c.arrow_type, nullable=not c.required) for c in COLUMNS])
 
 
 def pandas_dtypes() -> dict[str, object]:
-    """Column name -> pandas dtype, with the known categories for categoricals."""
+    """Column name -> pandas dtype, with the known categories for categoricals.
+
+    Example:
+        >>> dtypes = pandas_dtypes()
+        >>> dtypes["attempt"], dtypes["status"].categories[:3].tolist()
+        (Int64Dtype(), ['created', 'queued', 'running'])
+    """
     return {c.name: c.dtype for c in COLUMNS}
 
 
@@ -242,7 +293,12 @@ _DTYPE_NAMES = {
 
 
 def column_reference() -> str:
-    """The column reference as a Markdown table (the README embeds this text)."""
+    """The column reference as a Markdown table (the README embeds this text).
+
+    Example:
+        >>> print(column_reference().splitlines()[2])
+        | `workflow_run_id` | string | yes | Unique id of the run (`wr_...`). |
+    """
     lines = ["| column | dtype | required | meaning |", "|---|---|---|---|"]
     for c in COLUMNS:
         note = " *(derived)*" if c.derived else ""

@@ -1,29 +1,37 @@
 """Parquet extracts of runs: typed, compressed, atomic, with what they are.
 
+The user's side of files: :func:`write_parquet` writes a runs frame (or
+table), :func:`read_frame` and :func:`read_table` read it back as the typed
+frame or Arrow table, :func:`read_metadata` says what a file holds, and
+:func:`frame_to_table` gives the Arrow table a frame would be stored as.
+
 A file is written from Arrow with the schema of :mod:`runlytics.schema`
 (zstd, dictionary-encoded categoricals, row groups of 128k runs) to a
 temporary file beside the target, then renamed over it: a crash never leaves
-a half file where the old one was. Its key-value metadata ``runlytics`` holds
-a JSON object: the runlytics version, base URL, filters, ``fetched_at``,
-whether secrets were redacted, and the fetch report. The API key is never in
-it.
+a half file where the old one was. Its key-value metadata ``runlytics``
+(:data:`METADATA_KEY`) holds a JSON object: the runlytics version, base URL,
+filters, ``fetched_at``, whether secrets were redacted, and the fetch report.
+The API key is never in it.
 
-:func:`read_parquet` also reads a *dataset*: a directory partitioned Hive
+:func:`read_frame` also reads a *dataset*: a directory partitioned Hive
 style by the UTC date of ``created_at`` (``created_date=2026-01-20/``), one
 file per partition, as :mod:`runlytics.dataset` keeps it. Only the partitions
 within ``since``/``until`` and only the columns asked for are read; names
 starting with ``_`` or ``.`` (the state file, temporary files) are skipped,
 as pyarrow, pandas, DuckDB and Spark skip them. The partition key is in the
 directory names only, never a column of the files or of the frame.
+
+Renamed (the old names work for one more release, with a
+``DeprecationWarning``): ``read_parquet`` -> :func:`read_frame`, ``to_table``
+-> :func:`frame_to_table`; ``partition_path``, ``PARTITION_KEY`` and
+``PARTITION_FILE`` moved to :mod:`runlytics.dataset`.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import tempfile
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,33 +43,61 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ._version import __version__
+from . import _parquet
+from ._deprecation import deprecated
+from ._parquet import METADATA_KEY, day_in_range, list_partitions, write_table_atomic
+
+# sync.py reads ``store.extract_metadata``; it belongs to runlytics.dataset now.
+from ._parquet import extract_metadata as extract_metadata
 from .errors import StoreError
 from .frame import table_to_frame
 from .redact import redact_table
 from .schema import COLUMNS, arrow_schema
 from .units import to_utc
 
-__all__ = ["METADATA_KEY", "PARTITION_FILE", "PARTITION_KEY", "extract_metadata",
-           "list_partitions", "partition_path", "read_metadata", "read_parquet", "read_table",
-           "to_table", "write_parquet", "write_table_atomic"]
+__all__ = ["METADATA_KEY", "frame_to_table", "read_frame", "read_metadata", "read_table",
+           "write_parquet"]
 
-METADATA_KEY = b"runlytics"
-ROW_GROUP_SIZE = 128 * 1024
-COMPRESSION = "zstd"
-COMPRESSION_LEVEL = 1
-PARTITION_KEY = "created_date"
-PARTITION_FILE = "part-0.parquet"
-_PARTITION_NAME = re.compile(rf"^{PARTITION_KEY}=(\d{{4}}-\d{{2}}-\d{{2}})$")
-EPOCH = date(1970, 1, 1)
-DAY_US = 86_400 * 1_000_000
+_RENAMED = {"read_parquet": "read_frame", "to_table": "frame_to_table"}
+_MOVED = ("PARTITION_FILE", "PARTITION_KEY", "partition_path")  # to runlytics.dataset
 
 
-def to_table(runs: pd.DataFrame | pa.Table) -> pa.Table:
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        new = _RENAMED[name]
+        return deprecated(f"{__name__}.{name}", f"{__name__}.{new}", globals()[new])
+    if name in _MOVED:
+        return deprecated(f"{__name__}.{name}", f"runlytics.dataset.{name}",
+                          getattr(_parquet, name))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def frame_to_table(runs: pd.DataFrame | pa.Table) -> pa.Table:
     """A runs frame (or table) as an Arrow table with exactly the runs schema.
+
+    Args:
+        runs: a typed runs frame, or an Arrow table with the schema's columns
+            (extra columns are left out, columns come in schema order).
+
+    Returns:
+        The table :func:`write_parquet` stores.
 
     Raises:
         StoreError: a schema column is missing or cannot take the schema's type.
+
+    Example:
+        >>> from runlytics.frame import runs_frame
+        >>> run = {"workflow_run_id": "wr_1", "workflow_id": "w_1",
+        ...        "workflow_permanent_id": "wpid_1", "organization_id": "o_1",
+        ...        "status": "failed", "created_at": "2026-01-20T10:00:00",
+        ...        "modified_at": "2026-01-20T10:05:00"}
+        >>> table = frame_to_table(runs_frame([[run]]))
+        >>> table.schema == arrow_schema(), table.column("status").to_pylist()
+        (True, ['failed'])
+        >>> frame_to_table(runs_frame([[run]]).drop(columns=["status"]))
+        Traceback (most recent call last):
+        ...
+        runlytics.errors.StoreError: not a runs frame: missing columns status
     """
     schema = arrow_schema()
     if isinstance(runs, pa.Table):
@@ -78,39 +114,6 @@ def to_table(runs: pd.DataFrame | pa.Table) -> pa.Table:
         raise StoreError(f"runs do not fit the runs schema: {exc}") from None
 
 
-def write_table_atomic(table: pa.Table, path: Path, metadata: dict[str, Any] | None) -> Path:
-    """Write ``table`` to ``path`` through a temporary file and a rename.
-
-    The file is flushed to disk before the rename, so that after a power cut
-    the name holds the old file or the whole new one, never an empty one.
-    """
-    if metadata is not None:
-        existing = table.schema.metadata or {}
-        table = table.replace_schema_metadata(
-            {**existing, METADATA_KEY: orjson.dumps(metadata, default=str)})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp_name, compression=COMPRESSION,
-                       compression_level=COMPRESSION_LEVEL, row_group_size=ROW_GROUP_SIZE,
-                       use_dictionary=True)
-        _fsync(tmp_name)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _fsync(name: str) -> None:
-    fd = os.open(name, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_parquet(runs: pd.DataFrame | pa.Table, path: str | os.PathLike[str], *,
                   redact: bool = True, base_url: str | None = None,
                   filters: dict[str, Any] | None = None,
@@ -125,14 +128,27 @@ def write_parquet(runs: pd.DataFrame | pa.Table, path: str | os.PathLike[str], *
             :mod:`runlytics.redact`); ``False`` keeps them.
         base_url, filters, fetched_at, fetch_report: recorded in the metadata.
 
+    Returns:
+        The path written, as a :class:`~pathlib.Path`.
+
     Raises:
         StoreError: the runs do not fit the schema, or the file cannot be written.
 
     Example:
-        >>> write_parquet(runs, "runs.parquet")  # doctest: +SKIP
-        PosixPath('runs.parquet')
+        >>> import tempfile
+        >>> from runlytics.frame import runs_frame
+        >>> run = {"workflow_run_id": "wr_1", "workflow_id": "w_1",
+        ...        "workflow_permanent_id": "wpid_1", "organization_id": "o_1",
+        ...        "status": "failed", "created_at": "2026-01-20T10:00:00",
+        ...        "modified_at": "2026-01-20T10:05:00",
+        ...        "webhook_callback_url": "https://hooks.example/cb?token=s3cret"}
+        >>> path = write_parquet(runs_frame([[run]]), Path(tempfile.mkdtemp()) / "runs.parquet")
+        >>> path.name
+        'runs.parquet'
+        >>> read_frame(path).webhook_callback_url.tolist()  # redacted by default
+        ['https://hooks.example/cb?token=***']
     """
-    table = to_table(runs)
+    table = frame_to_table(runs)
     if redact:
         table = redact_table(table)
     metadata = extract_metadata(redacted=redact, base_url=base_url, filters=filters,
@@ -144,35 +160,33 @@ def write_parquet(runs: pd.DataFrame | pa.Table, path: str | os.PathLike[str], *
         raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
-def extract_metadata(*, redacted: bool, base_url: str | None,
-                     filters: dict[str, Any] | None, fetched_at: datetime | None,
-                     fetch_report: dict[str, Any] | None, **more: Any) -> dict[str, Any]:
-    """The ``runlytics`` metadata object of a file: what the extract is (no secrets)."""
-
-    return {
-        "runlytics_version": __version__,
-        "base_url": base_url,
-        "filters": filters or {},
-        "fetched_at": (fetched_at or datetime.now().astimezone()).isoformat(),
-        "redacted": redacted,
-        "fetch_report": fetch_report,
-        **more,
-    }
-
-
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``runlytics`` metadata of a Parquet file ({} when it has none)."""
+    """The ``runlytics`` metadata of a Parquet file ({} when it has none).
+
+    Raises:
+        StoreError: the file is missing or is not Parquet.
+
+    Example:
+        >>> import tempfile
+        >>> from runlytics.frame import empty_frame
+        >>> path = write_parquet(empty_frame(), Path(tempfile.mkdtemp()) / "none.parquet",
+        ...                      base_url="https://api.skyvern.com")
+        >>> meta = read_metadata(path)
+        >>> meta["base_url"], meta["redacted"], meta["filters"]
+        ('https://api.skyvern.com', True, {})
+    """
     try:
         meta = pq.read_schema(path).metadata or {}
     except (OSError, pa.ArrowInvalid) as exc:
         raise StoreError(f"cannot read {path}: {exc}") from None
     raw = meta.get(METADATA_KEY)
-    return orjson.loads(raw) if raw else {}
+    found: dict[str, Any] = orjson.loads(raw) if raw else {}
+    return found
 
 
-def read_parquet(path: str | os.PathLike[str], *, since: datetime | str | None = None,
-                 until: datetime | str | None = None,
-                 columns: Sequence[str] | None = None) -> pd.DataFrame:
+def read_frame(path: str | os.PathLike[str], *, since: datetime | str | None = None,
+               until: datetime | str | None = None,
+               columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a runs Parquet file, or a runs dataset directory, into the typed runs frame.
 
     Args:
@@ -184,12 +198,26 @@ def read_parquet(path: str | os.PathLike[str], *, since: datetime | str | None =
             ``7d``. In a dataset only the partitions of those dates are opened.
         columns: read only these columns (default all), in this order.
 
+    Returns:
+        The typed runs frame (:func:`runlytics.frame.runs_frame`'s dtypes).
+
     Raises:
         StoreError: the path is missing, is not Parquet, or is not runs data.
         UsageError: ``since``/``until`` is not a date/time.
 
     Example:
-        >>> recent = read_parquet("runs/", since="7d", columns=["status"])  # doctest: +SKIP
+        >>> import tempfile
+        >>> from runlytics.frame import runs_frame
+        >>> run = {"workflow_run_id": "wr_1", "workflow_id": "w_1",
+        ...        "workflow_permanent_id": "wpid_1", "organization_id": "o_1",
+        ...        "status": "failed", "created_at": "2026-01-20T10:00:00",
+        ...        "modified_at": "2026-01-20T10:05:00"}
+        >>> runs = runs_frame([[run, {**run, "workflow_run_id": "wr_2", "status": "completed",
+        ...                           "created_at": "2026-01-18T09:00:00"}]])
+        >>> path = write_parquet(runs, Path(tempfile.mkdtemp()) / "runs.parquet")
+        >>> read_frame(path, since="2026-01-19", columns=["workflow_run_id", "status"])
+          workflow_run_id  status
+        0            wr_1  failed
     """
     return table_to_frame(read_table(path, since=since, until=until, columns=columns),
                             consume=True,
@@ -199,7 +227,29 @@ def read_parquet(path: str | os.PathLike[str], *, since: datetime | str | None =
 def read_table(path: str | os.PathLike[str], *, since: datetime | str | None = None,
                until: datetime | str | None = None,
                columns: Sequence[str] | None = None) -> pa.Table:
-    """Like :func:`read_parquet`, but the typed Arrow table."""
+    """Like :func:`read_frame`, but the typed Arrow table.
+
+    Args:
+        path, since, until, columns: as for :func:`read_frame`.
+
+    Returns:
+        A table with the runs schema's fields for ``columns``.
+
+    Raises:
+        StoreError, UsageError: as :func:`read_frame` does.
+
+    Example:
+        >>> import tempfile
+        >>> from runlytics.frame import empty_frame
+        >>> path = write_parquet(empty_frame(), Path(tempfile.mkdtemp()) / "none.parquet")
+        >>> read_table(path, columns=["workflow_run_id", "created_at"]).schema
+        workflow_run_id: string not null
+        created_at: timestamp[us, tz=UTC] not null
+        >>> read_table(path, columns=["latency"])
+        Traceback (most recent call last):
+        ...
+        runlytics.errors.StoreError: 'latency' is not a runs column
+    """
     target = Path(path)
     since_ts, until_ts = to_utc(since, "since"), to_utc(until, "until")
     since_us = None if since_ts is None else since_ts.value // 1000
@@ -213,7 +263,7 @@ def read_table(path: str | os.PathLike[str], *, since: datetime | str | None = N
         # Newest day first: files written by runlytics are sorted inside, so
         # the rows usually come out in order and need no sort (see _scan).
         files = [f for day, folder in reversed(list_partitions(target))
-                 if _day_in_range(day, since_us, until_us)
+                 if day_in_range(day, since_us, until_us)
                  for f in sorted(folder.glob("*.parquet")) if not f.name.startswith((".", "_"))]
         table = _scan(files, names, since_us, until_us, sort=True, where=target)
     elif target.exists():
@@ -272,31 +322,6 @@ def _newest_first(table: pa.Table) -> bool:
     ids = table.column("workflow_run_id")
     return bool(pc.all(pc.greater(ids.take(pa.array(ties)),
                                   ids.take(pa.array(ties + 1)))).as_py())
-
-
-def partition_path(root: str | os.PathLike[str], day: str) -> Path:
-    """The file that holds the runs created on ``day`` (``YYYY-MM-DD``, UTC) in a dataset."""
-    return Path(root) / f"{PARTITION_KEY}={day}" / PARTITION_FILE
-
-
-def list_partitions(root: str | os.PathLike[str]) -> list[tuple[str, Path]]:
-    """``(day, folder)`` of every partition folder of a dataset, oldest day first."""
-    try:
-        entries = list(os.scandir(root))
-    except OSError as exc:
-        raise StoreError(f"cannot list {root}: {exc.strerror or exc}") from None
-    found = []
-    for entry in entries:
-        match = _PARTITION_NAME.match(entry.name)
-        if match and entry.is_dir():
-            found.append((match.group(1), Path(entry.path)))
-    return sorted(found)
-
-
-def _day_in_range(day: str, since_us: int | None, until_us: int | None) -> bool:
-    start = (date.fromisoformat(day) - EPOCH).days * DAY_US
-    return (since_us is None or start + DAY_US > since_us) and (
-        until_us is None or start < until_us)
 
 
 def _conform(table: pa.Table, columns: Sequence[str] | None) -> pa.Table:

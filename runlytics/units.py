@@ -24,7 +24,15 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 864
 
 
 def parse_span(text: str) -> pd.Timedelta | None:
-    """``"7d"`` -> 7 days; None when ``text`` is not a span (s, m, h, d, w)."""
+    """``"7d"`` -> 7 days; None when ``text`` is not a span (s, m, h, d, w).
+
+    Raises:
+        UsageError: the span is longer than a ``pandas.Timedelta`` can hold.
+
+    Example:
+        >>> parse_span("1.5h"), parse_span("2 w"), parse_span("soon")
+        (Timedelta('0 days 01:30:00'), Timedelta('14 days 00:00:00'), None)
+    """
     match = _SPAN.match(text)
     if not match:
         return None
@@ -80,12 +88,21 @@ def to_utc(value: datetime | pd.Timestamp | str | None, name: str, *,
 def to_timedelta(value: timedelta | str, name: str) -> pd.Timedelta:
     """A duration option as a ``pandas.Timedelta``: a timedelta or a span like ``6h``.
 
+    Args:
+        value: a :class:`datetime.timedelta` (``pandas.Timedelta`` is one) or
+            a span string (``30s``, ``30m``, ``12h``, ``7d``, ``2w``).
+        name: the option's name, for the error message.
+
     Raises:
         UsageError: ``value`` is neither, or is negative.
 
     Example:
-        >>> to_timedelta("90m", "lookback")
-        Timedelta('0 days 01:30:00')
+        >>> to_timedelta("90m", "lookback"), to_timedelta(timedelta(days=2), "max_open_age")
+        (Timedelta('0 days 01:30:00'), Timedelta('2 days 00:00:00'))
+        >>> to_timedelta("-1h", "lookback")
+        Traceback (most recent call last):
+        ...
+        runlytics.errors.UsageError: lookback: '-1h' is not a span (like 30m, 12h, 7d, 2w)
     """
     if isinstance(value, str):
         span = parse_span(value)

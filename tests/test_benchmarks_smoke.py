@@ -1,4 +1,9 @@
-"""The benchmark runs end to end: ``python benchmarks/run.py --quick --no-write``."""
+"""The benchmark runs end to end: ``python benchmarks/run.py --quick --no-write``.
+
+It exits 0 only when every figure is there and is a number (a missed target
+is noise on a shared machine: printed, not failed); the checks themselves are
+tested on made-up figures in ``test_benchmarks_run.py``.
+"""
 
 from __future__ import annotations
 
@@ -48,9 +53,12 @@ def test_quick_benchmark_prints_the_table() -> None:
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         assert len(cells) == 6, row
         assert re.search(r"\d", cells[1]), f"no figure for runlytics in {row}"
+        assert not re.search(r"\b(nan|inf)", " ".join(cells[1:4]), re.IGNORECASE), row
         assert cells[5] in ("yes", "no", "—"), row
         if cells[4] != "—":
             assert cells[5] in ("yes", "no"), f"a target without a verdict: {row}"
+        if cells[5] == "no":  # a miss does not fail the run, but it is said
+            assert f"MISSED {cells[0]}: " in out, row
     assert "FAILED" not in out
     after = results.read_bytes() if results.exists() else None
     assert after == before, "--no-write must leave benchmarks/results.md alone"

@@ -21,7 +21,7 @@ import pytest
 
 from runlytics.cli import main
 from runlytics.simulator import Simulator, serve
-from runlytics.store import read_parquet
+from runlytics.store import read_frame
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 KEY = "sim-key"
@@ -264,7 +264,7 @@ def assert_readable(root: Path) -> int:
     """The dataset reads whole (or does not exist yet): no half file, no duplicate."""
     if not root.exists() or not any(root.glob("created_date=*")):
         return 0
-    df = read_parquet(root)
+    df = read_frame(root)
     assert df["workflow_run_id"].is_unique
     return len(df)
 
@@ -314,7 +314,7 @@ def test_sync_killed_at_random_moments_stays_readable_and_converges(capsys, tmp_
                            "--base-url", url, "--quiet")
         assert code == 0, err
     assert outcomes.count(-signal.SIGKILL) >= 5, outcomes  # syncs were killed mid-write
-    synced = read_parquet(root)
-    fresh = read_parquet(tmp_path / "fresh.parquet")
+    synced = read_frame(root)
+    fresh = read_frame(tmp_path / "fresh.parquet")
     pd.testing.assert_frame_equal(synced, fresh)
     assert not [p for p in root.rglob("*") if p.name.startswith(".")]  # no temporary files

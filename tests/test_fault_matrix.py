@@ -28,7 +28,7 @@ from runlytics.cli import main
 from runlytics.frame import dedupe_runs, runs_table, table_to_frame
 from runlytics.redact import redact_table
 from runlytics.simulator import Simulator, mock_transport, serve
-from runlytics.store import read_metadata, read_parquet
+from runlytics.store import read_frame, read_metadata
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 KEY = "sim-key"
@@ -60,7 +60,7 @@ def truth(sim: Simulator) -> pd.DataFrame:
 
 
 def read_back(out: Path) -> pd.DataFrame:
-    return read_parquet(out)
+    return read_frame(out)
 
 
 def assert_only(folder: Path, *names: str) -> None:

@@ -79,7 +79,8 @@ def test_the_keyword_wrappers_are_the_two_objects():
 
 
 def test_old_names_and_report_argument_still_work_with_a_warning():
-    with pytest.warns(DeprecationWarning, match="fetch_runs is renamed runlytics.fetch_frame"):
+    with pytest.warns(DeprecationWarning,
+                      match="runlytics.fetch_runs is deprecated; use runlytics.fetch_frame"):
         old = runlytics.fetch_runs
     assert old is runlytics.fetch_frame
     report = runlytics.FetchReport()

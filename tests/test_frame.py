@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -28,10 +30,12 @@ def test_public_names_are_sorted_and_resolve():
 
 
 def test_frame_from_table_is_a_deprecated_alias_of_table_to_frame():
-    with pytest.warns(DeprecationWarning, match="^frame_from_table is renamed table_to_frame$"):
+    old, new = "runlytics.frame.frame_from_table", "runlytics.frame.table_to_frame"
+    message = f"^{re.escape(old)} is deprecated; use {re.escape(new)}$"
+    with pytest.warns(DeprecationWarning, match=message):
         from runlytics.frame import frame_from_table
     assert frame_from_table is table_to_frame
-    with pytest.warns(DeprecationWarning, match="frame_from_table is renamed table_to_frame"):
+    with pytest.warns(DeprecationWarning, match=re.escape(f"{old} is deprecated; use {new}")):
         assert runlytics.frame.frame_from_table is table_to_frame
 
 

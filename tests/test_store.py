@@ -19,16 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runlytics import StoreError, UsageError
+from runlytics.dataset import PARTITION_KEY, partition_path
 from runlytics.frame import runs_table, table_to_frame
 from runlytics.schema import COLUMNS, STATUSES, TRIGGER_TYPES, arrow_schema
-from runlytics.store import (
-    METADATA_KEY,
-    PARTITION_KEY,
-    partition_path,
-    read_metadata,
-    read_parquet,
-    write_parquet,
-)
+from runlytics.store import METADATA_KEY, read_frame, read_metadata, write_parquet
 
 # A run with a value in every column, unknown category values and an unknown field.
 FULL_RUN = make_run(
@@ -82,20 +76,20 @@ def test_fixture_sets_every_column(runs):
 def test_round_trip_of_every_column(runs, tmp_path):
     path = write_parquet(runs, tmp_path / "runs.parquet", redact=False)
     assert path == tmp_path / "runs.parquet"
-    pd.testing.assert_frame_equal(read_parquet(path), runs)
+    pd.testing.assert_frame_equal(read_frame(path), runs)
 
 
 def test_round_trip_of_an_arrow_table_and_of_no_runs(tmp_path):
     table = runs_table([recorded("runs_page1_size5.json")])
     path = write_parquet(table, tmp_path / "t.parquet", redact=False)
-    pd.testing.assert_frame_equal(read_parquet(path), table_to_frame(table))
+    pd.testing.assert_frame_equal(read_frame(path), table_to_frame(table))
     empty = write_parquet(arrow_schema().empty_table(), tmp_path / "e.parquet")
-    pd.testing.assert_frame_equal(read_parquet(empty), typed([]))
+    pd.testing.assert_frame_equal(read_frame(empty), typed([]))
 
 
 def test_read_selected_columns_and_created_range(runs, tmp_path):
     path = write_parquet(runs, tmp_path / "runs.parquet", redact=False)
-    got = read_parquet(path, columns=["status", "workflow_run_id"],
+    got = read_frame(path, columns=["status", "workflow_run_id"],
                        since="2026-11-28T17:00:00", until="2026-11-28T21:00:00")
     expected = runs.loc[(runs.created_at >= pd.Timestamp("2026-11-28T17:00:00Z"))
                         & (runs.created_at < pd.Timestamp("2026-11-28T21:00:00Z")),
@@ -133,8 +127,8 @@ def test_metadata_records_what_the_extract_is(runs, tmp_path):
 
 
 def test_secrets_are_redacted_by_default_and_kept_on_request(runs, tmp_path):
-    redacted = read_parquet(write_parquet(runs, tmp_path / "r.parquet"))
-    kept = read_parquet(write_parquet(runs, tmp_path / "k.parquet", redact=False))
+    redacted = read_frame(write_parquet(runs, tmp_path / "r.parquet"))
+    kept = read_frame(write_parquet(runs, tmp_path / "k.parquet", redact=False))
     full = redacted.set_index("workflow_run_id").loc["wr_full"]
     assert json.loads(full.extra_http_headers) == {"Authorization": "***", "X-Tenant": "***"}
     assert full.webhook_callback_url == "https://hooks.example/cb?token=***&tenant=***"
@@ -186,7 +180,7 @@ def test_killed_write_leaves_the_old_file_intact(runs, tmp_path):
                            capture_output=True, timeout=60)
     assert child.returncode == 17, child.stderr.decode()
     assert path.read_bytes() == before
-    pd.testing.assert_frame_equal(read_parquet(path), runs.head(2))
+    pd.testing.assert_frame_equal(read_frame(path), runs.head(2))
     leftovers = [p.name for p in tmp_path.iterdir() if p != path]
     assert len(leftovers) == 1 and leftovers[0].startswith(".runs.parquet.")
 
@@ -200,21 +194,21 @@ def test_unreadable_files_raise_store_error(tmp_path, problem, content, message)
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(StoreError, match=message):
-        read_parquet(path)
+        read_frame(path)
 
 
 def test_unknown_column_and_bad_bounds(runs, tmp_path):
     path = write_parquet(runs, tmp_path / "runs.parquet")
     with pytest.raises(StoreError, match="'latency' is not a runs column"):
-        read_parquet(path, columns=["latency"])
+        read_frame(path, columns=["latency"])
     with pytest.raises(UsageError, match="since"):
-        read_parquet(path, since="last tuesday")
+        read_frame(path, since="last tuesday")
 
 
 def test_file_that_is_not_runs_data(tmp_path):
     pq.write_table(pa.table({"a": [1]}), tmp_path / "other.parquet")
     with pytest.raises(StoreError, match="not a runs file"):
-        read_parquet(tmp_path / "other.parquet")
+        read_frame(tmp_path / "other.parquet")
 
 
 # -- datasets -----------------------------------------------------------------------
@@ -223,9 +217,9 @@ def write_dataset(root: Path, frame: pd.DataFrame) -> None:
     """Partition ``frame`` by created date the way runlytics.dataset does."""
     from runlytics.dataset import split_by_day, write_partition
     from runlytics.frame import dedupe_runs
-    from runlytics.store import to_table
+    from runlytics.store import frame_to_table
 
-    for day, rows in split_by_day(to_table(frame)).items():
+    for day, rows in split_by_day(frame_to_table(frame)).items():
         write_partition(root, day, dedupe_runs(rows)[0], {"partition": day})
 
 
@@ -246,7 +240,7 @@ def test_dataset_reads_back_sorted_and_without_partition_column(tmp_path, three_
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f"{PARTITION_KEY}=2026-01-18", f"{PARTITION_KEY}=2026-01-19",
         f"{PARTITION_KEY}=2026-01-20"]
-    got = read_parquet(tmp_path)
+    got = read_frame(tmp_path)
     assert PARTITION_KEY not in got.columns
     pd.testing.assert_frame_equal(got, three_days)
 
@@ -255,13 +249,13 @@ def test_dataset_reads_only_the_partitions_and_columns_asked_for(tmp_path, three
     write_dataset(tmp_path, three_days)
     # A broken partition outside the range is never opened.
     partition_path(tmp_path, "2026-01-18").write_bytes(b"not parquet at all")
-    got = read_parquet(tmp_path, since="2026-01-19T12:00:00", until="2026-01-20T12:00:00",
+    got = read_frame(tmp_path, since="2026-01-19T12:00:00", until="2026-01-20T12:00:00",
                        columns=["workflow_run_id", "status"])
     assert got.to_dict("list") == {"workflow_run_id": ["wr_200", "wr_192", "wr_191"],
                                    "status": ["failed", "running", "completed"]}
     assert isinstance(got.status.dtype, pd.CategoricalDtype)
     with pytest.raises(StoreError, match="cannot read"):
-        read_parquet(tmp_path)
+        read_frame(tmp_path)
 
 
 def test_dataset_skips_state_lock_and_temporary_files(tmp_path, three_days):
@@ -270,7 +264,7 @@ def test_dataset_skips_state_lock_and_temporary_files(tmp_path, three_days):
     (tmp_path / "_runlytics.lock").write_text("")
     folder = partition_path(tmp_path, "2026-01-19").parent
     (folder / ".part-0.parquet.abc.tmp").write_bytes(b"PAR1 half")
-    pd.testing.assert_frame_equal(read_parquet(tmp_path), three_days)
+    pd.testing.assert_frame_equal(read_frame(tmp_path), three_days)
     table = ds.dataset(tmp_path, format="parquet", partitioning="hive").to_table()
     assert table.num_rows == 9
     assert sorted(set(table.column(PARTITION_KEY).to_pylist())) == [
@@ -292,9 +286,9 @@ def test_dataset_is_readable_by_pandas_and_duckdb(tmp_path, three_days):
 
 
 def test_empty_or_missing_dataset(tmp_path):
-    pd.testing.assert_frame_equal(read_parquet(tmp_path), typed([]))
+    pd.testing.assert_frame_equal(read_frame(tmp_path), typed([]))
     with pytest.raises(StoreError, match="no such file or directory"):
-        read_parquet(tmp_path / "nowhere")
+        read_frame(tmp_path / "nowhere")
 
 
 # -- properties ------------------------------------------------------------------------
@@ -333,5 +327,48 @@ def run_dicts(draw: st.DrawFn) -> dict:
 def test_any_runs_round_trip_through_a_file(tmp_path, runs_list):
     frame = typed([orjson.dumps(runs_list)])
     path = write_parquet(frame, tmp_path / "p.parquet", redact=False)
-    pd.testing.assert_frame_equal(read_parquet(path), frame)
+    pd.testing.assert_frame_equal(read_frame(path), frame)
     os.remove(path)
+
+
+# -- names (issue 13: a function's name ends with what it returns) -----------------
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ("read_parquet", "read_frame", "runlytics.store"),
+    ("to_table", "frame_to_table", "runlytics.store"),
+    ("partition_path", "partition_path", "runlytics.dataset"),
+    ("PARTITION_KEY", "PARTITION_KEY", "runlytics.dataset"),
+    ("PARTITION_FILE", "PARTITION_FILE", "runlytics.dataset"),
+])
+def test_old_store_names_warn_and_give_the_new_object(old, new, where):
+    import importlib
+
+    import runlytics.store
+
+    expected = getattr(importlib.import_module(where), new)
+    with pytest.warns(DeprecationWarning) as caught:
+        got = getattr(runlytics.store, old)
+    assert got is expected
+    assert [str(w.message) for w in caught] == [
+        f"runlytics.store.{old} is deprecated; use {where}.{new}"]
+    assert caught[0].filename == __file__  # points at the caller, not at runlytics
+
+
+def test_the_package_root_keeps_read_parquet_with_a_warning():
+    import runlytics
+
+    with pytest.warns(DeprecationWarning) as caught:
+        got = runlytics.read_parquet
+    assert got is read_frame
+    assert [str(w.message) for w in caught] == [
+        "runlytics.read_parquet is deprecated; use runlytics.read_frame"]
+    assert "read_parquet" not in runlytics.__all__ and "read_frame" in runlytics.__all__
+
+
+def test_store_exports_the_user_api_only():
+    import runlytics.store
+
+    assert runlytics.store.__all__ == ["METADATA_KEY", "frame_to_table", "read_frame",
+                                       "read_metadata", "read_table", "write_parquet"]
+    with pytest.raises(AttributeError, match="has no attribute 'read_csv'"):
+        _ = runlytics.store.read_csv

@@ -17,12 +17,19 @@ from conftest import make_run
 
 from runlytics import StoreError, UsageError
 from runlytics.cli import main
-from runlytics.dataset import STATE_FILE, locked, read_state, same_runs
+from runlytics.dataset import (
+    STATE_FILE,
+    list_partitions,
+    locked,
+    partition_path,
+    read_state,
+    same_runs,
+)
 from runlytics.fetch import fetch_table, query_and_client
 from runlytics.frame import dedupe_runs, runs_table, table_to_frame
 from runlytics.redact import redact_table
 from runlytics.simulator import Simulator, serve
-from runlytics.store import list_partitions, partition_path, read_parquet, to_table
+from runlytics.store import frame_to_table, read_frame
 from runlytics.sync import sync
 
 SYNC_OPTIONS = frozenset({"lookback", "rescan_days", "max_open_age", "redact"})
@@ -54,12 +61,12 @@ def one_page_frame(url: str, *, status: list[str] | None = None) -> pd.DataFrame
 
 
 def assert_dataset_equals(root: Path, expected: pd.DataFrame) -> None:
-    got = read_parquet(root)
+    got = read_frame(root)
     assert not got.workflow_run_id.duplicated().any()
     # Compared through Arrow first (assert_frame_equal takes ~0.4 s per call
     # on categoricals); on a difference, assert_frame_equal shows it.
     if not (got.dtypes.equals(expected.dtypes)
-            and same_runs(to_table(got), to_table(expected))):
+            and same_runs(frame_to_table(got), frame_to_table(expected))):
         pd.testing.assert_frame_equal(got, expected)
         raise AssertionError("frames differ")
 
@@ -100,7 +107,7 @@ def test_sync_rounds_equal_a_full_fresh_fetch(tmp_path):
             assert_dataset_equals(root, fresh_frame(url, **filters[name]))
         for _ in range(6):
             state = read_state(roots["all"])
-            stored = read_parquet(roots["all"], columns=["workflow_run_id", "status"])
+            stored = read_frame(roots["all"], columns=["workflow_run_id", "status"])
             sim.create_runs(30)
             sim.advance(150)  # runs start, finish, fail; failed ones get retried
             before = file_stamps(roots["all"])
@@ -143,7 +150,7 @@ def test_first_sync_state_and_readers(tmp_path, busy_sim):
     assert sorted(state["open_runs"]) == sorted(read_state(root).open_runs)
     assert state["last_report"]["fetch"]["requests"] == report.requests
     assert KEY not in (root / STATE_FILE).read_text()
-    ours = read_parquet(root)
+    ours = read_frame(root)
     days = ours.created_at.dt.strftime("%Y-%m-%d")
     assert report.runs_total == report.runs_added == len(ours) == 3000
     assert report.partitions_written == sorted(days.unique())
@@ -160,7 +167,7 @@ def test_first_sync_state_and_readers(tmp_path, busy_sim):
                      f"WHERE status = 'failed'").fetchall()[0][0]
     assert failed == (ours.status == "failed").sum()
     assert len(pd.read_parquet(root)) == 3000
-    recent = read_parquet(root, since="2026-01-19", columns=["workflow_run_id", "created_at"])
+    recent = read_frame(root, since="2026-01-19", columns=["workflow_run_id", "created_at"])
     assert list(recent.columns) == ["workflow_run_id", "created_at"]
     assert recent.equals(ours.loc[ours.created_at >= pd.Timestamp("2026-01-19", tz="UTC"),
                                   ["workflow_run_id", "created_at"]].reset_index(drop=True))
@@ -214,10 +221,10 @@ def test_killed_sync_leaves_a_readable_dataset_and_the_next_sync_converges(tmp_p
             killed_sync(url, root, "partition", after=4)
             assert not (root / STATE_FILE).exists()
             assert len(list(root.glob("*/part-0.parquet"))) == 4  # four whole partitions
-            assert len(read_parquet(root)) > 0
+            assert len(read_frame(root)) > 0
         else:
             run_sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False)
-            old = read_parquet(root)
+            old = read_frame(root)
             old_bytes = {d: partition_path(root, d).read_bytes()
                          for d, _ in list_partitions(root)}
             old_state = (root / STATE_FILE).read_bytes()
@@ -225,7 +232,7 @@ def test_killed_sync_leaves_a_readable_dataset_and_the_next_sync_converges(tmp_p
             sim.advance(600)
             killed_sync(url, root, "partition" if when == "partition write" else "state")
             assert (root / STATE_FILE).read_bytes() == old_state
-            now = read_parquet(root)
+            now = read_frame(root)
             assert not now.workflow_run_id.duplicated().any()
             assert set(old.workflow_run_id) <= set(now.workflow_run_id)
             if when == "partition write":  # every partition is the old file, byte for byte
@@ -236,7 +243,7 @@ def test_killed_sync_leaves_a_readable_dataset_and_the_next_sync_converges(tmp_p
             else:  # every partition was written: only the state is behind
                 assert_dataset_equals(root, fresh_frame(url))
         count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{root}/*/*.parquet')").fetchall()[0]
-        assert count[0] == len(read_parquet(root))
+        assert count[0] == len(read_frame(root))
         report = run_sync(root, base_url=url, api_key=KEY, page_size=PAGE, progress=False)
         assert_dataset_equals(root, fresh_frame(url))
     assert report.first_sync == when.startswith("first")
@@ -308,7 +315,7 @@ class FakeAPI:
 
 
 def status_of(root: Path) -> dict[str, str]:
-    frame = read_parquet(root, columns=["workflow_run_id", "status"])
+    frame = read_frame(root, columns=["workflow_run_id", "status"])
     return dict(zip(frame.workflow_run_id, frame.status.astype(str), strict=True))
 
 
@@ -404,14 +411,14 @@ def test_secrets_are_redacted_in_the_dataset_unless_kept(tmp_path):
             webhook_callback_url="https://h.example/cb?token=url-s3cret")
     api.sync(tmp_path / "redacted")
     api.sync(tmp_path / "kept", redact=False)
-    redacted = read_parquet(tmp_path / "redacted")
+    redacted = read_frame(tmp_path / "redacted")
     assert json.loads(redacted.extra_http_headers[0]) == {"Authorization": "***"}
     assert redacted.webhook_callback_url[0] == "https://h.example/cb?token=***"
     texts = [(repr(pq.read_table(path).to_pylist()) + repr(pq.read_schema(path).metadata)
               if path.suffix == ".parquet" else path.read_text())
              for path in (tmp_path / "redacted").rglob("*") if path.is_file()]
     assert len(texts) == 3 and not any("s3cret" in text for text in texts)
-    assert read_parquet(tmp_path / "kept").webhook_callback_url[0].endswith("=url-s3cret")
+    assert read_frame(tmp_path / "kept").webhook_callback_url[0].endswith("=url-s3cret")
     with pytest.raises(UsageError, match="--keep-secrets"):
         api.sync(tmp_path / "redacted", redact=False)
 

@@ -32,8 +32,8 @@ pyarrow Table.
 from __future__ import annotations
 
 import typing as _typing
-import warnings as _warnings
 
+from .._deprecation import deprecated as _deprecated
 from .batches import BATCH_RUNS, runs_frame, runs_table
 from .convert import UnknownValueWarning, empty_frame, table_to_frame
 from .dedupe import dedupe_runs
@@ -55,5 +55,4 @@ def __getattr__(name: str) -> _typing.Any:
     new = _RENAMED.get(name)
     if new is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    _warnings.warn(f"{name} is renamed {new}", DeprecationWarning, stacklevel=2)
-    return globals()[new]
+    return _deprecated(f"{__name__}.{name}", f"{__name__}.{new}", globals()[new])

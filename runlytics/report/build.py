@@ -246,7 +246,7 @@ def build_report(df: pd.DataFrame, *, since: Any = None, until: Any = None, tz: 
     are null: never zeros shown as if real.
 
     Args:
-        df: a runs frame (:func:`runlytics.fetch_runs`, :func:`runlytics.store.read_parquet`).
+        df: a runs frame (:func:`runlytics.fetch_frame`, :func:`runlytics.read_frame`).
         since, until: period bounds: datetimes (naive = UTC), ISO strings, or
             spans such as ``"7d"`` counted back from ``now``.
         tz: time zone for display and calendar buckets (the JSON stays UTC).

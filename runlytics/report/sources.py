@@ -73,7 +73,7 @@ def load_runs(path: str | os.PathLike[str]) -> ReportInput:
         >>> loaded = load_runs("runs.parquet")  # doctest: +SKIP
     """
     target = Path(path)
-    frame = store.read_parquet(target, columns=list(_READ_COLUMNS))
+    frame = store.read_frame(target, columns=list(_READ_COLUMNS))
     fetch_report: dict[str, Any] | None = None
     data_since = None
     if target.is_dir():
