@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from runlytics import analysis, empty_frame, plots
 from runlytics.errors import UsageError
+from runlytics.plots.text import _text
 from runlytics.schema import column
 
 NOW = pd.Timestamp("2026-01-15", tz="UTC")
@@ -69,7 +70,7 @@ ALL: list[tuple[Callable[..., Axes], dict[str, Any]]] = [
     (plots.plot_failure_pareto, {}),
     (plots.plot_trigger_mix, {"tz": "Europe/Paris"}),
     (plots.plot_success_volume, {"tz": "Europe/Paris"}),
-    (plots.plot_concurrency, {"tz": "Europe/Paris", "now": NOW}),
+    (plots.plot_runs_in_flight, {"tz": "Europe/Paris", "now": NOW}),
 ]
 IDS = [f.__name__ for f, _ in ALL]
 
@@ -99,7 +100,7 @@ def test_each_plot_renders_a_png_of_200k_runs(plot: Callable[..., Axes], kwargs:
 
 
 def test_time_axes_state_the_time_zone(ten: pd.DataFrame) -> None:
-    for plot in (plots.plot_trigger_mix, plots.plot_success_volume, plots.plot_concurrency):
+    for plot in (plots.plot_trigger_mix, plots.plot_success_volume, plots.plot_runs_in_flight):
         assert "(Europe/Paris)" in plot(ten, ax=_ax(), tz="Europe/Paris").get_xlabel()
     assert plots.plot_trigger_mix(ten, ax=_ax()).get_xlabel() == "created, per day (UTC)"
     with pytest.raises(UsageError):
@@ -130,7 +131,7 @@ def test_duration_by_workflow_slowest_first_with_clean_labels() -> None:
                                      metrics=["duration_seconds"], now=NOW)
     slowest = stats.sort_values("p50", ascending=False)["workflow_permanent_id"].iloc[0]
     top = titles[int(slowest.split("_")[1])]
-    assert labels[-1].startswith(plots._text(top, 34))  # the top row is the slowest
+    assert labels[-1].startswith(_text(top, 34))  # the top row is the slowest
     hostile = next(label for label in labels if "Price" in label)
     assert hostile.startswith(r"Price \$5 evil[31m <b>")  # no mathtext, bidi or ESC
     ax.figure.savefig(io.BytesIO(), format="png")
@@ -171,6 +172,6 @@ def test_helpers() -> None:
     assert [plots.auto_freq("2026-01-01", end) for end in
             ("2026-01-02", "2026-01-04", "2026-01-08", "2026-06-01", "2028-01-01")] == [
         "h", "3h", "D", "W", "MS"]
-    assert plots._text("a\tb\u202e$c\x00" + "x" * 60, 12) == r"a b\$cxxxxx…"
+    assert _text("a\tb\u202e$c\x00" + "x" * 60, 12) == r"a b\$cxxxxx…"
     with pytest.raises(UsageError):
         plots.plot_queue_latency(empty_frame(), ax=_ax(), metric="latency")

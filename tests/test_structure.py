@@ -20,8 +20,6 @@ ALLOWED: set[str] = {
     "cli.py:build_parser",
     "fetch.py",
     "frame.py",
-    "plots.py",
-    "plots.py:plot_duration_by_workflow",
     "report/build.py",
     "report/build.py:build_report",
     "sim/core.py",
