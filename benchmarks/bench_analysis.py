@@ -154,8 +154,8 @@ def cases(now: pd.Timestamp) -> list[tuple[str, Callable[[pd.DataFrame], Any], b
         ("success_rate by workflow", lambda d: analysis.success_rate(d, by=wf), True),
         ("success_rate freq=D", lambda d: analysis.success_rate(d, freq="D"), False),
         ("throughput freq=h", lambda d: analysis.throughput(d, freq="h"), True),
-        ("concurrency freq=h", lambda d: analysis.concurrency(d, freq="h", now=now), True),
-        ("concurrency every change", lambda d: analysis.concurrency(d, now=now), False),
+        ("runs in flight freq=h", lambda d: analysis.runs_in_flight(d, freq="h", now=now), True),
+        ("runs in flight every change", lambda d: analysis.runs_in_flight(d, now=now), False),
         ("stuck_runs", lambda d: analysis.stuck_runs(d, now=now), True),
         ("summary", lambda d: analysis.summary(d, now=now), True),
     ]

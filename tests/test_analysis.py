@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import warnings
@@ -16,11 +17,11 @@ from pandas.testing import assert_frame_equal
 
 from runlytics import analysis, schema
 from runlytics.analysis import (
-    concurrency,
     failure_breakdown,
     failure_trends,
     latency_summary,
     require_columns,
+    runs_in_flight,
     status_mix,
     stuck_runs,
     success_rate,
@@ -189,7 +190,7 @@ def test_helpers_check_their_input(runs: pd.DataFrame) -> None:
     with pytest.raises(UsageError, match="period"):
         failure_trends(runs, period="-1D", now=NOW)
     with pytest.raises(UsageError, match="freq or points"):
-        concurrency(runs, freq="h", points=[NOW], now=NOW)
+        runs_in_flight(runs, freq="h", points=[NOW], now=NOW)
     with pytest.raises(UsageError, match="buckets"):
         throughput(runs, freq="us")
 
@@ -627,9 +628,9 @@ def test_daily_buckets_follow_local_midnight_across_dst() -> None:
     assert got["created"].tolist() == [1, 0, 1]
 
 
-# -- concurrency and stuck runs ---------------------------------------------------------------
+# -- runs in flight and stuck runs ---------------------------------------------------------------
 
-def test_concurrency_every_change(runs: pd.DataFrame) -> None:
+def test_runs_in_flight_every_change(runs: pd.DataFrame) -> None:
     steps = [  # time, queued, running
         (D5 + "10:00:10", 1, 0), (D5 + "10:00:40", 0, 1), (D5 + "10:05:40", 0, 0),
         (D5 + "10:30:05", 1, 0), (D5 + "10:31:05", 0, 1), (D5 + "10:41:05", 0, 0),
@@ -645,10 +646,10 @@ def test_concurrency_every_change(runs: pd.DataFrame) -> None:
         "queued_max": ints(*(s[1] for s in steps)),
         "running_max": ints(*(s[2] for s in steps)),
     })
-    assert_frame_equal(concurrency(runs, now=NOW), expected)
+    assert_frame_equal(runs_in_flight(runs, now=NOW), expected)
 
 
-def test_concurrency_sampled(runs: pd.DataFrame) -> None:
+def test_runs_in_flight_sampled(runs: pd.DataFrame) -> None:
     expected = pd.DataFrame({
         "time": buckets([D5 + "00:00", D5 + "12:00", D6 + "00:00", D6 + "12:00"]),
         "queued": ints(0, 0, 1, 1),
@@ -656,7 +657,7 @@ def test_concurrency_sampled(runs: pd.DataFrame) -> None:
         "queued_max": ints(1, 1, 2, 1),
         "running_max": ints(1, 1, 1, 1),
     })
-    assert_frame_equal(concurrency(runs, freq="12h", now=NOW), expected)
+    assert_frame_equal(runs_in_flight(runs, freq="12h", now=NOW), expected)
     points = [D5 + "10:31:00", utc(D5 + "10:00:30"), D6 + "10:00"]
     expected = pd.DataFrame({
         "time": buckets([D5 + "10:00:30", D5 + "10:31:00", D6 + "10:00"]),
@@ -665,7 +666,7 @@ def test_concurrency_sampled(runs: pd.DataFrame) -> None:
         "queued_max": ints(1, 2, 1),
         "running_max": ints(1, 1, 1),
     })
-    assert_frame_equal(concurrency(runs, points=points, now=NOW), expected)
+    assert_frame_equal(runs_in_flight(runs, points=points, now=NOW), expected)
 
 
 def test_stuck_runs(runs: pd.DataFrame) -> None:
@@ -684,6 +685,55 @@ def test_stuck_runs(runs: pd.DataFrame) -> None:
     assert stuck_runs(runs, now=NOW, running_threshold="86368s")["workflow_run_id"].tolist() == [
         "r6", "r5"]
     assert stuck_runs(runs, now=NOW, queued_threshold="84600s", running_threshold="1D").empty
+
+
+def test_concurrency_is_a_deprecated_alias_of_runs_in_flight(runs: pd.DataFrame) -> None:
+    with pytest.warns(DeprecationWarning, match="analysis.concurrency is deprecated; "
+                                                "use runs_in_flight"):
+        old = analysis.concurrency
+    assert old is runs_in_flight
+    assert "concurrency" not in analysis.__all__
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        analysis.nope  # noqa: B018
+
+
+@pytest.mark.parametrize("threshold", [
+    pd.Timedelta(hours=23, minutes=30), dt.timedelta(hours=23, minutes=30), "23.5h", "1410m",
+    84_600.0, 84_600])
+def test_durations_take_a_timedelta_a_span_or_seconds(runs: pd.DataFrame,
+                                                      threshold: Any) -> None:
+    # r6 has waited 84,600 s = 23.5 h: not more than the threshold, so not stuck.
+    got = stuck_runs(runs, now=NOW, queued_threshold=threshold)
+    assert got["workflow_run_id"].tolist() == ["r5"]
+    one_second_less = stuck_runs(runs, now=NOW, queued_threshold="84599s")
+    assert one_second_less["workflow_run_id"].tolist() == ["r6", "r5"]
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda d: stuck_runs(d, now=NOW, queued_threshold="soon"),
+     "queued_threshold: 'soon' is not a span"),
+    (lambda d: stuck_runs(d, now=NOW, running_threshold=-1),
+     "running_threshold: -1 is negative"),
+    (lambda d: stuck_runs(d, now=NOW, running_threshold=-pd.Timedelta("1h")),
+     "running_threshold: .* is negative"),
+    (lambda d: failure_trends(d, period=True, now=NOW), "period: expected a timedelta"),
+    (lambda d: failure_trends(d, period=float("inf"), now=NOW), "period must be a finite"),
+    (lambda d: timings(d, skew_tolerance_seconds="-5s"), "skew_tolerance_seconds: '-5s'"),
+])
+def test_bad_durations_say_what_is_expected(runs: pd.DataFrame, call: Any,
+                                            message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        call(runs)
+
+
+def test_skew_tolerance_as_a_span() -> None:
+    df = frame(run("a", created_at="2026-01-05T10:00:00", queued_at="2026-01-05T10:00:00",
+                   started_at="2026-01-05T09:59:52"))  # -8 s
+    assert timings(df)["queue_seconds_suspect"].tolist() == [True]
+    for tolerance in ("10s", dt.timedelta(seconds=10), 10):
+        got = timings(df, skew_tolerance_seconds=tolerance)
+        assert got["queue_seconds"].tolist() == [0.0]
+        assert got["queue_seconds_clamped"].tolist() == [True]
 
 
 def test_stuck_runs_waits_for_a_pending_retry() -> None:
@@ -835,7 +885,7 @@ EMPTY_CASES = [
      {"trigger_type": empty_frame()["trigger_type"].dtype, **SUCCESS}),
     ("throughput", lambda d: throughput(d, freq="h"),
      {"bucket": UTC_BUCKET, "created": I64, "started": I64, "finished": I64}),
-    ("concurrency", lambda d: concurrency(d, now=NOW),
+    ("runs_in_flight", lambda d: runs_in_flight(d, now=NOW),
      {"time": UTC_BUCKET, "queued": I64, "running": I64, "queued_max": I64,
       "running_max": I64}),
     ("stuck_runs", lambda d: stuck_runs(d, now=NOW),
@@ -878,8 +928,8 @@ def _all_calls(now: Any, freq: str = "D", tz: str = "UTC") -> list[Any]:
         lambda d: status_mix(d, freq=freq, tz=tz, by=wf),
         lambda d: success_rate(d, by="trigger_type", freq=freq, tz=tz, include_canceled=True),
         lambda d: throughput(d, freq=freq, tz=tz),
-        lambda d: concurrency(d, now=now),
-        lambda d: concurrency(d, freq=freq, tz=tz, now=now),
+        lambda d: runs_in_flight(d, now=now),
+        lambda d: runs_in_flight(d, freq=freq, tz=tz, now=now),
         lambda d: stuck_runs(d, now=now),
         lambda d: summary(d, now=now),
     ]

@@ -47,6 +47,11 @@ Conventions shared by all helpers:
   bucket from the first to the last run's is present, with zero counts when
   no run falls in it; at most ``MAX_BUCKETS`` of them.
   Runs without ``created_at`` are left out of bucketed results.
+* **Durations.** An option that is a length of time (``skew_tolerance_seconds``,
+  ``queued_threshold``, ``running_threshold``, ``period``) takes a
+  :class:`datetime.timedelta` (``pandas.Timedelta`` is one) or a span string
+  such as ``"30m"``, ``"12h"``, ``"7d"`` (:func:`runlytics.units.to_timedelta`);
+  a plain number is read as seconds, as before. Negative durations are refused.
 * **now.** Ages of unfinished runs are measured up to ``now``: a timestamp
   (naive values are UTC), or None for the current time. Pass it explicitly
   when analysing a stored frame.
@@ -56,6 +61,9 @@ Conventions shared by all helpers:
 """
 
 from __future__ import annotations
+
+import warnings
+from typing import Any
 
 from ._common import (
     FAILURE_STATUSES,
@@ -77,7 +85,7 @@ from .latency import LATENCY_STATS, latency_summary
 from .load import (
     DEFAULT_QUEUED_THRESHOLD,
     DEFAULT_RUNNING_THRESHOLD,
-    concurrency,
+    runs_in_flight,
     stuck_runs,
 )
 from .mix import status_mix, trigger_mix
@@ -104,11 +112,11 @@ __all__ = [
     "TIMING_COLUMNS",
     "UNCATEGORIZED",
     "UNKNOWN",
-    "concurrency",
     "failure_breakdown",
     "failure_trends",
     "latency_summary",
     "require_columns",
+    "runs_in_flight",
     "status_mix",
     "stuck_runs",
     "success_rate",
@@ -118,3 +126,15 @@ __all__ = [
     "trigger_mix",
     "with_timings",
 ]
+
+#: Old public names, kept for one release: old name -> new name.
+_RENAMED = {"concurrency": "runs_in_flight"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        new = _RENAMED[name]
+        warnings.warn(f"runlytics.analysis.{name} is deprecated; use {new}", DeprecationWarning,
+                      stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from .. import schema
 from ..errors import SchemaError, UsageError
+from ..units import to_timedelta
 
 NON_FINAL_STATUSES = tuple(s for s in schema.STATUSES if s not in schema.FINAL_STATUSES)
 FAILURE_STATUSES = ("failed", "terminated", "timed_out")
@@ -42,7 +44,15 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], *, where: str = "a
         SchemaError: a column is missing or a timestamp column is not a datetime.
 
     Example:
-        >>> require_columns(empty_frame(), ["status", "created_at"])
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({"status": ["completed"],
+        ...                      "created_at": pd.to_datetime(["2026-01-05"], utc=True)})
+        >>> require_columns(runs, ["status", "created_at"])
+        >>> require_columns(runs, ["status", "queued_at"], where="timings")
+        Traceback (most recent call last):
+        ...
+        runlytics.errors.SchemaError: timings: the frame lacks column(s) queued_at; build it \
+with runlytics.runs_frame()
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
@@ -95,18 +105,23 @@ def _now_us(now: Any) -> int:
     return _ts_us(pd.Timestamp.now(tz="UTC") if now is None else now, "now")
 
 
-def _seconds(value: Any, what: str) -> float:
-    """A duration (Timedelta, timedelta, string or number of seconds) in seconds."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+#: What a duration option takes: a timedelta (``pandas.Timedelta`` is one) or a span
+#: string such as ``"30m"``, ``"12h"``, ``"7d"`` (see :func:`runlytics.units.to_timedelta`).
+#: A plain number, read as seconds, is still accepted for callers written before.
+Duration = timedelta | str
+
+
+def _seconds(value: Duration | float, what: str) -> float:
+    """A duration option (see ``Duration``) in seconds; not negative, finite."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         seconds = float(value)
-    else:
-        try:
-            seconds = pd.Timedelta(value).total_seconds()
-        except (TypeError, ValueError) as exc:
-            raise UsageError(f"{what} must be a duration such as '30min', got {value!r}") from exc
-    if not math.isfinite(seconds):
-        raise UsageError(f"{what} must be a finite duration, got {value!r}")
-    return seconds
+        if not math.isfinite(seconds):
+            raise UsageError(f"{what} must be a finite duration, got {value!r}")
+        if seconds < 0:
+            raise UsageError(f"{what}: {value!r} is negative")
+        return seconds
+    # Anything else (bools included) is refused by to_timedelta with the types it takes.
+    return to_timedelta(cast(Duration, value), what).total_seconds()
 
 
 def _check_tz(tz: Any) -> Any:

@@ -19,6 +19,7 @@ from ._common import (
     _US,
     FAILURE_STATUSES,
     UNCATEGORIZED,
+    Duration,
     _by_list,
     _float,
     _label_rank,
@@ -142,7 +143,14 @@ def failure_breakdown(df: pd.DataFrame, *, by: str | Sequence[str] | None = None
         UsageError: a bad ``freq`` or ``tz``.
 
     Example:
-        >>> runs.pipe(failure_breakdown, by="workflow_permanent_id")
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({
+        ...     "workflow_permanent_id": ["wpid_a", "wpid_a", "wpid_a", "wpid_b"],
+        ...     "status": ["failed", "failed", "completed", "timed_out"],
+        ...     "primary_failure_category": ["PROXY_ERROR", "PROXY_ERROR", None, None]})
+        >>> got = runs.pipe(failure_breakdown, by="workflow_permanent_id")
+        >>> got[["workflow_permanent_id", "category", "count", "share_of_runs"]].values.tolist()
+        [['wpid_a', 'PROXY_ERROR', 2, 0.6666666666666666], ['wpid_b', 'uncategorized', 1, 1.0]]
     """
     by_cols = _by_list(by)
     needed = ["status", "failure_category" if all_categories else "primary_failure_category",
@@ -177,7 +185,7 @@ def failure_breakdown(df: pd.DataFrame, *, by: str | Sequence[str] | None = None
     return out
 
 
-def failure_trends(df: pd.DataFrame, *, period: Any = DEFAULT_TREND_PERIOD, now: Any = None,
+def failure_trends(df: pd.DataFrame, *, period: Duration = DEFAULT_TREND_PERIOD, now: Any = None,
                    all_categories: bool = False,
                    min_growth: float = DEFAULT_MIN_GROWTH) -> pd.DataFrame:
     """Failure categories in the latest period against the previous one.
@@ -195,7 +203,8 @@ def failure_trends(df: pd.DataFrame, *, period: Any = DEFAULT_TREND_PERIOD, now:
 
     Args:
         df: a runs frame.
-        period: length of each period (Timedelta, string like ``"7D"``, or seconds).
+        period: length of each period: a timedelta or a span such as ``"7d"``
+            (a number is seconds).
         now: end of the latest period; None for the current time.
         all_categories: count every category of a run, not only the primary one.
         min_growth: relative change in share that counts as growing or shrinking.
@@ -214,7 +223,19 @@ def failure_trends(df: pd.DataFrame, *, period: Any = DEFAULT_TREND_PERIOD, now:
         UsageError: a period that is not a positive duration, a bad ``now``.
 
     Example:
-        >>> runs.pipe(failure_trends, period="1D", now=now).query("trend == 'new'")
+        >>> import pandas as pd
+        >>> days = [(4, 9), (4, 10), (5, 9), (5, 10), (5, 11), (5, 12)]
+        >>> created = pd.to_datetime([f"2026-01-0{d} {h}:00" for d, h in days], utc=True)
+        >>> runs = pd.DataFrame({
+        ...     "status": ["failed", "completed", "failed", "failed", "completed", "failed"],
+        ...     "created_at": created,
+        ...     "primary_failure_category": ["LLM_ERROR", None, "LLM_ERROR", "LLM_ERROR", None,
+        ...                                  "PROXY_ERROR"]})
+        >>> got = runs.pipe(failure_trends, period="1d", now="2026-01-06")
+        >>> got[["category", "trend", "count_latest", "count_previous"]].values.tolist()
+        [['PROXY_ERROR', 'new', 1, 0], ['LLM_ERROR', 'stable', 2, 1]]
+        >>> got["share_latest"].tolist()  # half the runs of each day: not growing
+        [0.25, 0.5]
     """
     require_columns(df, ["status", "created_at",
                          "failure_category" if all_categories else "primary_failure_category"],

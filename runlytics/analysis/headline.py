@@ -14,6 +14,7 @@ from ._common import (
     _NAT,
     FAILURE_STATUSES,
     UNKNOWN,
+    Duration,
     _label_rank,
     _labels,
     _now_us,
@@ -63,9 +64,10 @@ def _value_counts(values: pd.Series, known: Sequence[str]) -> dict[str, int]:
 
 
 def summary(df: pd.DataFrame, *, now: Any = None, include_canceled: bool = False,
-            queued_threshold: Any = DEFAULT_QUEUED_THRESHOLD,
-            running_threshold: Any = DEFAULT_RUNNING_THRESHOLD,
-            skew_tolerance_seconds: float = DEFAULT_SKEW_TOLERANCE_SECONDS) -> dict[str, Any]:
+            queued_threshold: Duration = DEFAULT_QUEUED_THRESHOLD,
+            running_threshold: Duration = DEFAULT_RUNNING_THRESHOLD,
+            skew_tolerance_seconds: Duration | float = DEFAULT_SKEW_TOLERANCE_SECONDS,
+            ) -> dict[str, Any]:
     """Headline figures of a runs frame as plain, JSON-ready Python values.
 
     Figures follow the helpers' definitions: ``queue_seconds`` and
@@ -104,7 +106,21 @@ def summary(df: pd.DataFrame, *, now: Any = None, include_canceled: bool = False
         UsageError: a bad ``now`` or threshold.
 
     Example:
-        >>> summary(runs, now=now)["queue_seconds"]["p90"]
+        >>> import pandas as pd
+        >>> t = lambda *s: pd.to_datetime(list(s), utc=True)
+        >>> runs = pd.DataFrame({
+        ...     "workflow_permanent_id": ["wpid_a", "wpid_a"], "workflow_title": ["Alpha"] * 2,
+        ...     "status": ["completed", "failed"], "trigger_type": ["api", "manual"],
+        ...     "primary_failure_category": [None, "PROXY_ERROR"],
+        ...     "created_at": t("2026-01-05 10:00", "2026-01-05 11:00"),
+        ...     "queued_at": t("2026-01-05 10:00", "2026-01-05 11:00"),
+        ...     "started_at": t("2026-01-05 10:01", "2026-01-05 11:03"),
+        ...     "finished_at": t("2026-01-05 10:05", "2026-01-05 11:08")})
+        >>> figures = summary(runs, now="2026-01-06")
+        >>> figures["runs"], figures["success_rate"], figures["failure_categories"]
+        (2, 0.5, {'PROXY_ERROR': 1})
+        >>> figures["queue_seconds"]["p50"], figures["queue_seconds"]["max"]
+        (120.0, 180.0)
     """
     require_columns(df, ["workflow_permanent_id", "workflow_title", "status", "trigger_type",
                          "primary_failure_category", "created_at", "queued_at", "started_at",

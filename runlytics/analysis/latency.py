@@ -13,6 +13,7 @@ from ._common import (
     _NAT,
     _US,
     NON_FINAL_STATUSES,
+    Duration,
     _by_list,
     _float,
     _now_us,
@@ -83,7 +84,7 @@ def _latency_frame(df: pd.DataFrame, groups: _Groups, metrics: Sequence[str],
 def latency_summary(df: pd.DataFrame, *, by: str | Sequence[str] | None = None,
                     freq: Any = None, tz: Any = "UTC", now: Any = None,
                     metrics: Sequence[str] = ("queue_seconds", "duration_seconds"),
-                    skew_tolerance_seconds: float = DEFAULT_SKEW_TOLERANCE_SECONDS,
+                    skew_tolerance_seconds: Duration | float = DEFAULT_SKEW_TOLERANCE_SECONDS,
                     ) -> pd.DataFrame:
     """Latency statistics per group (long layout: one row per group and metric).
 
@@ -125,7 +126,20 @@ def latency_summary(df: pd.DataFrame, *, by: str | Sequence[str] | None = None,
         UsageError: an unknown metric, a bad ``freq``, ``tz`` or ``now``.
 
     Example:
-        >>> runs.pipe(latency_summary, by="workflow_permanent_id", now=now)
+        >>> import pandas as pd
+        >>> t = lambda *s: pd.to_datetime(list(s), utc=True)
+        >>> runs = pd.DataFrame({
+        ...     "workflow_permanent_id": ["wpid_a", "wpid_a", "wpid_b"],
+        ...     "status": ["completed", "completed", "queued"],
+        ...     "created_at": t("2026-01-05 10:00", "2026-01-05 11:00", "2026-01-05 12:00"),
+        ...     "queued_at": t("2026-01-05 10:00", "2026-01-05 11:00", "2026-01-05 12:00"),
+        ...     "started_at": t("2026-01-05 10:01", "2026-01-05 11:03", None),
+        ...     "finished_at": t("2026-01-05 10:05", "2026-01-05 11:08", None)})
+        >>> got = runs.pipe(latency_summary, by="workflow_permanent_id",
+        ...                 metrics=["queue_seconds"], now="2026-01-05 12:10")
+        >>> got[["workflow_permanent_id", "n", "p50", "max", "unfinished",
+        ...      "oldest_unfinished_age_seconds"]].values.tolist()
+        [['wpid_a', 2, 120.0, 180.0, 0, <NA>], ['wpid_b', 0, <NA>, <NA>, 1, 600.0]]
     """
     by_cols = _by_list(by)
     metrics = list(dict.fromkeys([metrics] if isinstance(metrics, str) else metrics))

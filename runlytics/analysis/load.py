@@ -1,4 +1,4 @@
-"""Runs in flight: :func:`concurrency` over time and :func:`stuck_runs`."""
+"""Runs in flight: :func:`runs_in_flight` over time and :func:`stuck_runs`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ._common import (
     _NAT,
     _US,
     NON_FINAL_STATUSES,
+    Duration,
     _check_tz,
     _float,
     _now_us,
@@ -82,8 +83,8 @@ def _window_max(times: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.nda
     return result
 
 
-def concurrency(df: pd.DataFrame, *, freq: Any = None, points: Any = None, tz: Any = "UTC",
-                now: Any = None) -> pd.DataFrame:
+def runs_in_flight(df: pd.DataFrame, *, freq: Any = None, points: Any = None, tz: Any = "UTC",
+                   now: Any = None) -> pd.DataFrame:
     """Runs queued and running over time, rebuilt from the timestamps.
 
     A run is queued from ``queued_at`` until ``started_at`` (or ``finished_at``
@@ -94,7 +95,8 @@ def concurrency(df: pd.DataFrame, *, freq: Any = None, points: Any = None, tz: A
     sweeper's ``timed_out``) is left out, as its end is unknown. A run without
     ``queued_at`` (old servers) is never counted as queued. Intervals are
     half-open ``[start, end)``; an end before its start (clock skew) counts
-    as no time.
+    as no time. (Formerly ``concurrency``, a name the fetcher uses for
+    requests in flight; that name is a deprecated alias.)
 
     Args:
         df: a runs frame.
@@ -117,30 +119,29 @@ def concurrency(df: pd.DataFrame, *, freq: Any = None, points: Any = None, tz: A
         UsageError: both ``freq`` and ``points``, or a bad ``freq``, ``tz`` or ``now``.
 
     Example:
-        >>> runs.pipe(concurrency, freq="h", now=now)["running_max"].max()
+        >>> import pandas as pd
+        >>> t = lambda *s: pd.to_datetime(list(s), utc=True)
+        >>> runs = pd.DataFrame({
+        ...     "status": ["completed", "running"],
+        ...     "queued_at": t("2026-01-05 10:00", "2026-01-05 10:20"),
+        ...     "started_at": t("2026-01-05 10:10", "2026-01-05 10:30"),
+        ...     "finished_at": t("2026-01-05 10:40", None)})
+        >>> flight = runs_in_flight(runs, freq="h", now="2026-01-05 12:00")
+        >>> flight["time"].dt.strftime("%H:%M").tolist(), flight["running_max"].tolist()
+        (['10:00', '11:00', '12:00'], [2, 1, 1])
     """
     require_columns(df, ["status", "queued_at", "started_at", "finished_at"],
-                    where="concurrency")
+                    where="runs_in_flight")
     if freq is not None and points is not None:
         raise UsageError("give freq or points, not both")
     tz = _check_tz(tz)
-    dtype = _bucket_dtype(tz)
     now_us = _now_us(now)
     if len(df):
         times, queued_n, running_n = _step_series(df, now_us)
     else:
         times = queued_n = running_n = np.zeros(0, dtype=np.int64)
     if points is None and freq is None:
-        # Every change: the step function itself (constant until the next row), plus now.
-        if len(df) and (not len(times) or times[-1] != now_us):
-            last_q, last_r = (queued_n[-1], running_n[-1]) if len(times) else (0, 0)
-            times = np.append(times, now_us)
-            queued_n, running_n = np.append(queued_n, last_q), np.append(running_n, last_r)
-        return pd.DataFrame({
-            "time": _to_datetime(times, tz).astype(dtype).array,
-            "queued": queued_n, "running": running_n,
-            "queued_max": queued_n.copy(), "running_max": running_n.copy(),
-        })
+        return _every_change(times, queued_n, running_n, now_us, tz, bool(len(df)))
     if points is not None:
         at = np.unique(np.array([_ts_us(p, "points") for p in points], dtype=np.int64))
     elif len(df):
@@ -148,7 +149,7 @@ def concurrency(df: pd.DataFrame, *, freq: Any = None, points: Any = None, tz: A
     else:
         at = np.zeros(0, dtype=np.int64)
     return pd.DataFrame({
-        "time": _to_datetime(at, tz).astype(dtype).array,
+        "time": _to_datetime(at, tz).astype(_bucket_dtype(tz)).array,
         "queued": _value_at(times, queued_n, at).astype(np.int64),
         "running": _value_at(times, running_n, at).astype(np.int64),
         "queued_max": _window_max(times, queued_n, at).astype(np.int64),
@@ -156,8 +157,22 @@ def concurrency(df: pd.DataFrame, *, freq: Any = None, points: Any = None, tz: A
     })
 
 
-def _stuck(df: pd.DataFrame, now_us: int, queued_threshold: Any,
-           running_threshold: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _every_change(times: np.ndarray, queued_n: np.ndarray, running_n: np.ndarray, now_us: int,
+                  tz: Any, any_runs: bool) -> pd.DataFrame:
+    """The step function itself (each row holds until the next), plus a row at ``now``."""
+    if any_runs and (not len(times) or times[-1] != now_us):
+        last_q, last_r = (queued_n[-1], running_n[-1]) if len(times) else (0, 0)
+        times = np.append(times, now_us)
+        queued_n, running_n = np.append(queued_n, last_q), np.append(running_n, last_r)
+    return pd.DataFrame({
+        "time": _to_datetime(times, tz).astype(_bucket_dtype(tz)).array,
+        "queued": queued_n, "running": running_n,
+        "queued_max": queued_n.copy(), "running_max": running_n.copy(),
+    })
+
+
+def _stuck(df: pd.DataFrame, now_us: int, queued_threshold: Duration | float,
+           running_threshold: Duration | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stuck mask, stage (0 queued, 1 running) and since (us) of every row."""
     q_limit = _seconds(queued_threshold, "queued_threshold")
     r_limit = _seconds(running_threshold, "running_threshold")
@@ -177,8 +192,8 @@ def _stuck(df: pd.DataFrame, now_us: int, queued_threshold: Any,
 
 
 def stuck_runs(df: pd.DataFrame, *, now: Any,
-               queued_threshold: Any = DEFAULT_QUEUED_THRESHOLD,
-               running_threshold: Any = DEFAULT_RUNNING_THRESHOLD) -> pd.DataFrame:
+               queued_threshold: Duration = DEFAULT_QUEUED_THRESHOLD,
+               running_threshold: Duration = DEFAULT_RUNNING_THRESHOLD) -> pd.DataFrame:
     """Runs waiting or running for longer than a threshold as of ``now``, newest first.
 
     A run with an open status (created, queued, running, paused) that has not
@@ -191,8 +206,9 @@ def stuck_runs(df: pd.DataFrame, *, now: Any,
     Args:
         df: a runs frame.
         now: the time ages are measured to (naive values are UTC).
-        queued_threshold: longest normal wait (Timedelta, string or seconds).
-        running_threshold: longest normal run (Timedelta, string or seconds).
+        queued_threshold: longest normal wait: a timedelta or a span such as
+            ``"30m"`` (a number is seconds).
+        running_threshold: longest normal run, the same way.
 
     Returns:
         Columns: ``workflow_run_id``, ``workflow_permanent_id``,
@@ -206,7 +222,17 @@ def stuck_runs(df: pd.DataFrame, *, now: Any,
         UsageError: a bad ``now`` or threshold.
 
     Example:
-        >>> runs.pipe(stuck_runs, now=pd.Timestamp.now(tz="UTC"), queued_threshold="10min")
+        >>> import pandas as pd
+        >>> t = lambda *s: pd.to_datetime(list(s), utc=True)
+        >>> runs = pd.DataFrame({
+        ...     "workflow_run_id": ["wr_1", "wr_2"], "workflow_permanent_id": ["wpid_a"] * 2,
+        ...     "workflow_title": ["Alpha"] * 2, "status": ["queued", "running"],
+        ...     "created_at": t("2026-01-05 10:00", "2026-01-05 11:00"),
+        ...     "queued_at": t("2026-01-05 10:00", "2026-01-05 11:00"),
+        ...     "started_at": t(None, "2026-01-05 11:00")})
+        >>> stuck = runs.pipe(stuck_runs, now="2026-01-05 11:30", queued_threshold="1h")
+        >>> stuck[["workflow_run_id", "stage", "age_seconds"]].to_dict("records")
+        [{'workflow_run_id': 'wr_1', 'stage': 'queued', 'age_seconds': 5400.0}]
     """
     columns = ["workflow_run_id", "workflow_permanent_id", "workflow_title", "status",
                "created_at"]

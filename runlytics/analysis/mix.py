@@ -58,8 +58,18 @@ def trigger_mix(df: pd.DataFrame, *, freq: Any = "D", tz: Any = "UTC",
         UsageError: a bad ``freq`` or ``tz``.
 
     Example:
-        >>> runs.pipe(trigger_mix, freq="D").pivot(index="bucket", columns="trigger_type",
-        ...                                         values="share")
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({
+        ...     "trigger_type": pd.Categorical(["api", "api", "manual", None],
+        ...                                    categories=["api", "scheduled", "manual"]),
+        ...     "created_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-05 10:00",
+        ...                                   "2026-01-05 11:00", "2026-01-06 09:00"], utc=True)})
+        >>> got = runs.pipe(trigger_mix, freq="D")
+        >>> got[["trigger_type", "count", "runs", "share"]].values.tolist()[:3]
+        [['api', 2, 3, 0.6666666666666666], ['manual', 1, 3, 0.3333333333333333], \
+['unknown', 0, 3, 0.0]]
+        >>> got.pivot(index="bucket", columns="trigger_type", values="count").values.tolist()
+        [[2, 1, 0], [0, 0, 1]]
     """
     return _mix(df, "trigger_type", by, freq, tz, "trigger_mix")
 
@@ -86,6 +96,15 @@ def status_mix(df: pd.DataFrame, *, freq: Any = "D", tz: Any = "UTC",
         UsageError: a bad ``freq`` or ``tz``.
 
     Example:
-        >>> runs.pipe(status_mix, freq="W")
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({
+        ...     "status": ["completed", "failed", "completed", "archived"],
+        ...     "created_at": pd.to_datetime(["2026-01-05", "2026-01-06", "2026-01-12",
+        ...                                   "2026-01-13"], utc=True)})
+        >>> got = runs.pipe(status_mix, freq="W")
+        >>> got["bucket"].dt.strftime("%Y-%m-%d").unique().tolist()
+        ['2026-01-05', '2026-01-12']
+        >>> got.pivot(index="bucket", columns="status", values="count").to_dict("list")
+        {'archived': [0, 1], 'completed': [1, 1], 'failed': [1, 0]}
     """
     return _mix(df, "status", by, freq, tz, "status_mix")

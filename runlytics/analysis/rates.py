@@ -40,7 +40,13 @@ def success_rate(df: pd.DataFrame, *, by: str | Sequence[str] | None = None, fre
         UsageError: a bad ``freq`` or ``tz``.
 
     Example:
-        >>> runs.pipe(success_rate, by="workflow_permanent_id", freq="D")
+        >>> import pandas as pd
+        >>> runs = pd.DataFrame({
+        ...     "workflow_permanent_id": ["wpid_a", "wpid_a", "wpid_a", "wpid_b"],
+        ...     "status": ["completed", "failed", "canceled", "running"]})
+        >>> got = runs.pipe(success_rate, by="workflow_permanent_id")
+        >>> got.values.tolist()
+        [['wpid_a', 3, 1, 2, 0.5], ['wpid_b', 1, 0, 0, <NA>]]
     """
     by_cols = _by_list(by)
     require_columns(df, ["status", *by_cols] + (["created_at"] if freq is not None else []),
@@ -87,7 +93,17 @@ def throughput(df: pd.DataFrame, *, freq: Any = "D", tz: Any = "UTC",
         UsageError: a bad ``freq`` or ``tz``.
 
     Example:
-        >>> runs.pipe(throughput, freq="h")
+        >>> import pandas as pd
+        >>> t = lambda *s: pd.to_datetime(list(s), utc=True)
+        >>> runs = pd.DataFrame({
+        ...     "created_at": t("2026-01-05 10:10", "2026-01-05 10:50"),
+        ...     "started_at": t("2026-01-05 10:20", "2026-01-05 11:05"),
+        ...     "finished_at": t("2026-01-05 11:30", None)})
+        >>> got = runs.pipe(throughput, freq="h")
+        >>> got["bucket"].dt.strftime("%H:%M").tolist()
+        ['10:00', '11:00']
+        >>> got[["created", "started", "finished"]].values.tolist()
+        [[2, 1, 0], [0, 1, 1]]
     """
     by_cols = _by_list(by)
     require_columns(df, ["created_at", "started_at", "finished_at", *by_cols],

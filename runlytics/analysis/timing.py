@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
-from ._common import _NAT, _US, _float, _us, require_columns
+from ._common import _NAT, _US, Duration, _float, _seconds, _us, require_columns
 
 #: The four timings, with the (start, end) timestamp columns of each.
 METRICS = ("queue_seconds", "duration_seconds", "turnaround_seconds", "pickup_seconds")
@@ -33,15 +31,9 @@ class _Timing(NamedTuple):
     suspect: np.ndarray  # bool
 
 
-def _timing_arrays(df: pd.DataFrame, tolerance: Any,
+def _timing_arrays(df: pd.DataFrame, tolerance: Duration | float,
                    metrics: Sequence[str] = METRICS) -> dict[str, _Timing]:
-    try:
-        limit = float(tolerance)
-    except (TypeError, ValueError):
-        limit = math.nan
-    if not (math.isfinite(limit) and limit >= 0):
-        raise UsageError(f"skew_tolerance_seconds must be a number >= 0, got {tolerance!r}")
-    tolerance_us = round(limit * _US)
+    tolerance_us = round(_seconds(tolerance, "skew_tolerance_seconds") * _US)
     stamps: dict[str, np.ndarray] = {}
     out = {}
     for metric in metrics:
@@ -64,7 +56,8 @@ def _timing_arrays(df: pd.DataFrame, tolerance: Any,
 
 
 def timings(df: pd.DataFrame, *,
-            skew_tolerance_seconds: float = DEFAULT_SKEW_TOLERANCE_SECONDS) -> pd.DataFrame:
+            skew_tolerance_seconds: Duration | float = DEFAULT_SKEW_TOLERANCE_SECONDS
+            ) -> pd.DataFrame:
     """Per-run timings in seconds, with clock-skew flags.
 
     Formulas (current attempt's timestamps): ``queue_seconds = started_at -
@@ -79,8 +72,8 @@ def timings(df: pd.DataFrame, *,
 
     Args:
         df: a runs frame.
-        skew_tolerance_seconds: largest negative amount, in seconds, taken as
-            clock skew.
+        skew_tolerance_seconds: largest negative amount taken as clock skew:
+            a timedelta or a span such as ``"5s"`` (a number is seconds).
 
     Returns:
         A frame with ``df``'s index and the columns of ``TIMING_COLUMNS``:
@@ -93,7 +86,18 @@ def timings(df: pd.DataFrame, *,
         UsageError: a negative or non-finite tolerance.
 
     Example:
-        >>> runs.pipe(timings)["queue_seconds"].median()
+        >>> import pandas as pd
+        >>> t = lambda *s: pd.to_datetime(list(s), utc=True)
+        >>> runs = pd.DataFrame({
+        ...     "created_at": t("2026-01-05 10:00:00", "2026-01-05 11:00:00"),
+        ...     "queued_at": t("2026-01-05 10:00:05", "2026-01-05 11:00:00"),
+        ...     "started_at": t("2026-01-05 10:00:35", "2026-01-05 10:59:58"),
+        ...     "finished_at": t("2026-01-05 10:05:35", None)})
+        >>> got = runs.pipe(timings)
+        >>> got["queue_seconds"].tolist(), got["queue_seconds_clamped"].tolist()
+        ([30.0, 0.0], [False, True])
+        >>> got["duration_seconds"].tolist()
+        [300.0, <NA>]
     """
     require_columns(df, ["created_at", "queued_at", "started_at", "finished_at"],
                     where="timings")
@@ -106,7 +110,8 @@ def timings(df: pd.DataFrame, *,
 
 
 def with_timings(df: pd.DataFrame, *,
-                 skew_tolerance_seconds: float = DEFAULT_SKEW_TOLERANCE_SECONDS) -> pd.DataFrame:
+                 skew_tolerance_seconds: Duration | float = DEFAULT_SKEW_TOLERANCE_SECONDS
+                 ) -> pd.DataFrame:
     """A copy of ``df`` with the :func:`timings` columns appended (replaced if present).
 
     Args:
@@ -120,7 +125,16 @@ def with_timings(df: pd.DataFrame, *,
         SchemaError: a timestamp column is missing or not a datetime.
 
     Example:
-        >>> runs.pipe(with_timings).query("queue_seconds > 60")
+        >>> import pandas as pd
+        >>> t = lambda *s: pd.to_datetime(list(s), utc=True)
+        >>> runs = pd.DataFrame({
+        ...     "workflow_run_id": ["wr_1", "wr_2"],
+        ...     "created_at": t("2026-01-05 10:00:00", "2026-01-05 11:00:00"),
+        ...     "queued_at": t("2026-01-05 10:00:00", "2026-01-05 11:00:00"),
+        ...     "started_at": t("2026-01-05 10:00:30", "2026-01-05 11:05:00"),
+        ...     "finished_at": t("2026-01-05 10:05:00", "2026-01-05 11:06:00")})
+        >>> runs.pipe(with_timings).query("queue_seconds > 60")["workflow_run_id"].tolist()
+        ['wr_2']
     """
     added = timings(df, skew_tolerance_seconds=skew_tolerance_seconds)
     kept = df.drop(columns=[c for c in TIMING_COLUMNS if c in df.columns])

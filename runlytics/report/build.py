@@ -400,13 +400,13 @@ def _render_images(report: Report) -> list[PlotImage]:
          plots.DEFAULT_FIGSIZE),
         ("concurrency", "Queued and running",
          f"Runs queued and running over the period ({tz})",
-         plots.plot_concurrency, {"tz": tz, "now": report.now, "start": period.start,
-                                  "end": concurrency_end}, plots.DEFAULT_FIGSIZE),
+         plots.plot_runs_in_flight, {"tz": tz, "now": report.now, "start": period.start,
+                                     "end": concurrency_end}, plots.DEFAULT_FIGSIZE),
     ]
     images = []
     for name, title, alt, plot, kwargs, size in specs:
-        frame = report.context if plot is plots.plot_concurrency else runs
-        if plot is plots.plot_concurrency and not concurrency_end > period.start:
+        frame = report.context if plot is plots.plot_runs_in_flight else runs
+        if plot is plots.plot_runs_in_flight and not concurrency_end > period.start:
             kwargs = {"tz": tz, "now": report.now}
         png = plots.render_png(plot, frame, figsize=size, dpi=PLOT_DPI, **kwargs)
         images.append(PlotImage(name, title, alt, png))
