@@ -317,9 +317,15 @@ def test_random_faults_with_everything_else(capsys, tmp_path, per_request, ties,
         code, _, stderr = fetch_cli(capsys, url, out, "--page-size", "100",
                                     "--concurrency", "4")
     # Six tries per request at one fault in six: giving up is a one in 50,000 event
-    # per request, and then the promise is a clear failure.
+    # per request, and then the promise is a clear failure. With runs created while
+    # four requests are in flight, which page a same-instant group of new runs
+    # straddles depends on timing; a group that cannot be read whole is refused the
+    # same way. Either way nothing is written.
     if code != 0:
-        assert code == 1 and "gave up after" in assert_one_line(stderr)
+        line = assert_one_line(stderr)
+        assert code == 1
+        assert "gave up after" in line or (
+            per_request and "created at the same instant could not be read whole" in line)
         assert not out.exists()
         return
     assert " retries (" in stderr
