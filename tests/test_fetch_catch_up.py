@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from runlytics import FetchReport
 from runlytics.errors import RunlyticsError
 from runlytics.fetch.catch_up import MAX_CATCH_UP_PAGES, catch_up
 from runlytics.fetch.ledger import Ledger
 from runlytics.fetch.main_pass import main_pass
-from runlytics.fetch.report import FetchReport
 from runlytics.fetch.testing import ListSource
 
 RUNS = [("a", 50), ("b", 40), ("c", 30), ("d", 20), ("e", 10)]

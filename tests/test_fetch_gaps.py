@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from runlytics import FetchReport
 from runlytics.fetch.gaps import repair_gaps, suspects
 from runlytics.fetch.ledger import Ledger
-from runlytics.fetch.report import FetchReport
 from runlytics.fetch.testing import ListSource, Run, page_of
 
 

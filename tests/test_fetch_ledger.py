@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from runlytics import FetchReport
 from runlytics.fetch.ledger import Ledger
-from runlytics.fetch.report import FetchReport
 from runlytics.fetch.testing import page_of
 
 

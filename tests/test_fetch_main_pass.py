@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
+from runlytics import FetchReport
 from runlytics.errors import RunlyticsError
 from runlytics.fetch.ledger import Ledger
 from runlytics.fetch.main_pass import MAX_STALE_PAGES, main_pass, stop_reason
-from runlytics.fetch.report import FetchReport
 from runlytics.fetch.testing import ListSource, page_of
 
 RUNS = [("a", 50), ("b", 40), ("c", 30), ("d", 20), ("e", 10)]

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
+from runlytics import FetchReport
 from runlytics.errors import RunlyticsError
 from runlytics.fetch.ledger import Ledger
 from runlytics.fetch.pager import run_passes
-from runlytics.fetch.report import FetchReport
 from runlytics.fetch.testing import ListSource
 
 RUNS = [("a", 50), ("b", 40), ("c", 30), ("d", 20), ("e", 10)]

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
+from runlytics import FetchReport
 from runlytics.fetch.ledger import Ledger
 from runlytics.fetch.main_pass import main_pass
-from runlytics.fetch.report import FetchReport
 from runlytics.fetch.testing import ListSource, Run
 from runlytics.fetch.ties import repair_ties, window
 

@@ -9,9 +9,11 @@ needs its exception fails too, so the list only shrinks.
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
 
-PACKAGE = Path(__file__).parent.parent / "runlytics"
+ROOT = Path(__file__).parent.parent
+PACKAGE = ROOT / "runlytics"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 
@@ -87,3 +89,14 @@ def test_lower_tiers_load_no_heavy_libraries():
         done = subprocess.run([sys.executable, "-c", probe, module, *heavy],
                               capture_output=True, text=True, timeout=120, check=True)
         assert done.stdout.strip() == "", f"{module} loads {done.stdout.strip()}"
+
+
+def test_the_module_map_in_docs_matches_the_code() -> None:
+    """docs/architecture.md lists every module with its line count and summary."""
+    spec = importlib.util.spec_from_file_location("module_map", ROOT / "docs" / "module_map.py")
+    assert spec is not None and spec.loader is not None
+    module_map = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module_map)
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert module_map.current_table(text) == module_map.module_table(), (
+        "docs/architecture.md's module map is stale: run python docs/module_map.py")

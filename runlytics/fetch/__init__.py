@@ -28,9 +28,10 @@ Modules, one step each: :mod:`~runlytics.fetch.main_pass`,
 :mod:`~runlytics.fetch.catch_up`, :mod:`~runlytics.fetch.gaps` and
 :mod:`~runlytics.fetch.ties` are the passes; :mod:`~runlytics.fetch.pager`
 runs them in order; :mod:`~runlytics.fetch.ledger` records what they saw (and
-is the only place the report's counters change); :mod:`~runlytics.fetch.report`
-holds :class:`FetchReport`; :mod:`~runlytics.fetch.client` the :class:`Client`
-and what it returns; :mod:`~runlytics.fetch.api` the keyword functions. A pass
+is the only place the report's counters change); :class:`FetchReport` lives
+in :mod:`runlytics.fetch_report`, a plain record below the fetch, so reports
+read it without importing the fetcher; :mod:`~runlytics.fetch.client` holds
+the :class:`Client` and what it returns; :mod:`~runlytics.fetch.api` the keyword functions. A pass
 reads pages through a page source, ``get(number, page_size) -> Page``, so it
 runs without HTTP on the fakes of :mod:`~runlytics.fetch.testing`.
 """
@@ -39,9 +40,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..fetch_report import FetchReport
 from .api import fetch_frame, fetch_table, iter_pages, query_and_client
 from .client import Client, Fetched, PageStream
-from .report import FetchReport
 
 __all__ = ["Client", "FetchReport", "Fetched", "PageStream", "fetch_frame", "fetch_table",
            "iter_pages", "query_and_client"]

@@ -18,10 +18,10 @@ import pandas as pd
 import pyarrow as pa
 
 from ..client import RetryPolicy
+from ..fetch_report import FetchReport
 from ..frame import table_to_frame
 from ..query import RunQuery, When
 from .client import Client, PageStream, fetch_table_of
-from .report import FetchReport
 
 __all__ = ["fetch_frame", "fetch_table", "iter_pages", "query_and_client"]
 

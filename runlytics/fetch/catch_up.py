@@ -33,7 +33,7 @@ def catch_up(get: PageSource, ledger: Ledger) -> Iterator[Page]:
         RunlyticsError: runs arrive faster than half the reading speed.
 
     Example:
-        >>> from runlytics.fetch.report import FetchReport
+        >>> from runlytics.fetch_report import FetchReport
         >>> from runlytics.fetch.testing import ListSource, page_of
         >>> ledger = Ledger(FetchReport(), page_size=2)
         >>> _ = ledger.record(page_of(1, 2, [("a", 50), ("b", 40)]))

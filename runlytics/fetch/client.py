@@ -23,10 +23,10 @@ import pyarrow as pa
 
 from ..client import DEFAULT_CONCURRENCY, Page, RetryPolicy, RunsClient, resolve_base_url
 from ..errors import UsageError, safe_url
+from ..fetch_report import FetchReport
 from ..frame import dedupe_runs, runs_table, table_to_frame
 from ..query import RunQuery
 from .pager import Pager
-from .report import FetchReport
 
 __all__ = ["Client", "Fetched", "PageStream"]
 

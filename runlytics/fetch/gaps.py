@@ -44,7 +44,7 @@ def repair_gaps(get: PageSource, ledger: Ledger) -> Iterator[Page]:
     one sequential sweep serves neighbouring suspects.
 
     Example:
-        >>> from runlytics.fetch.report import FetchReport
+        >>> from runlytics.fetch_report import FetchReport
         >>> from runlytics.fetch.testing import ListSource, page_of
         >>> ledger = Ledger(FetchReport(), page_size=2)
         >>> for page in (page_of(1, 2, [("a", 50), ("b", 40)], sent_at=1.0, received_at=4.0),

@@ -5,7 +5,7 @@ it, notes which of its runs were seen before, and keeps the ``created_at``
 of the runs seen for the first time. The passes steer by what the ledger
 knows: the ids seen, the pages of the main pass, pairs of pages read one
 after the other, and a few marks (the newest run at the last read of page 1,
-a clamped or capped page size). The :class:`~runlytics.fetch.report.FetchReport`
+a clamped or capped page size). The :class:`~runlytics.fetch_report.FetchReport`
 counters are changed by the ledger's methods only, so each figure has one
 place that says what it counts.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..fetch_report import FetchReport
 from ..pages import Page
-from .report import FetchReport
 
 __all__ = ["Ledger", "PageSource"]
 

@@ -42,7 +42,7 @@ def main_pass(get: PageSource, ledger: Ledger, *, concurrency: int = 1,
         RunlyticsError: the list grows by a page or more for every page read.
 
     Example:
-        >>> from runlytics.fetch.report import FetchReport
+        >>> from runlytics.fetch_report import FetchReport
         >>> from runlytics.fetch.testing import ListSource
         >>> source = ListSource([("a", 50), ("b", 40), ("c", 30)])
         >>> ledger = Ledger(FetchReport(), page_size=2)
@@ -84,7 +84,7 @@ def stop_reason(page: Page, ledger: Ledger) -> str | None:
     """Why the main pass ends at ``page`` (just recorded), or None to read on.
 
     Example:
-        >>> from runlytics.fetch.report import FetchReport
+        >>> from runlytics.fetch_report import FetchReport
         >>> from runlytics.fetch.testing import page_of
         >>> ledger = Ledger(FetchReport(), page_size=2, since_us=35)
         >>> page = page_of(1, 2, [("a", 50), ("b", 30)])

@@ -14,12 +14,12 @@ from typing import Any, Protocol
 
 from ..client import RunsClient
 from ..errors import RunlyticsError
+from ..fetch_report import FetchReport
 from ..pages import Page
 from .catch_up import catch_up
 from .gaps import repair_gaps
 from .ledger import Ledger, PageSource
 from .main_pass import main_pass
-from .report import FetchReport
 from .ties import repair_ties
 
 __all__ = ["Pager", "PagerOptions", "run_passes"]

@@ -33,7 +33,7 @@ def repair_ties(get: PageSource, ledger: Ledger) -> Iterator[Page]:
     Each group is counted in the ledger as repaired or unverified.
 
     Example:
-        >>> from runlytics.fetch.report import FetchReport
+        >>> from runlytics.fetch_report import FetchReport
         >>> from runlytics.fetch.testing import ListSource, page_of
         >>> ledger = Ledger(FetchReport(), page_size=2)
         >>> _ = ledger.record(page_of(1, 2, [("a", 50), ("b", 40)]))

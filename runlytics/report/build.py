@@ -20,7 +20,7 @@ import pandas as pd
 
 from .. import analysis, plots
 from ..errors import UsageError
-from ..fetch import FetchReport
+from ..fetch_report import FetchReport
 from ..redact import redact_url
 from ..units import to_utc
 from .thresholds import Threshold, ThresholdResult, evaluate_thresholds, parse_threshold

@@ -1,6 +1,6 @@
 """The report of a fetch: what was asked, what came back, what was repaired.
 
-The passes fill it in through the :class:`~runlytics.fetch.ledger.Ledger`;
+The fetch passes fill it in through the :class:`~runlytics.fetch.ledger.Ledger`;
 the public entry points add the HTTP counters and the time taken.
 """
 
