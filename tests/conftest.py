@@ -9,6 +9,10 @@ from typing import Any
 
 import pytest
 
+# --doctest-modules collects every module; this one is a plugin (pytest_plugins), so
+# importing it as a module first would stop pytest from rewriting its asserts.
+collect_ignore = ["sim_fixtures.py"]
+
 # Hypothesis imports libcst to suggest a patch when a test fails, which warns
 # (an error here); importing it now means a failure is reported, not an INTERNALERROR.
 with warnings.catch_warnings():

@@ -289,7 +289,8 @@ def test_markdown_with_images_beside_it(report: Any, tmp_path: Path) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; more \\| pipe \\`tick\\`" in text
     assert "\u202e" not in text and "\x1b" not in text
     assert not any(secret in text for secret in SECRETS)
-    assert "| Success rate | 40.0% | 66.7% | ▼ -26.7 pp (worse) | n = 5 finished |" in text
+    assert ("| Success rate | 40.0% | 66.7% | ▼ -26.7 pp (worse) | completed / finished, "
+            "n = 5 finished runs |") in text
 
 
 def test_text_escaping_helpers() -> None:

@@ -86,7 +86,8 @@ def _us(s: pd.Series) -> np.ndarray:
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_convert(None)  # naive UTC, same values
     values = s.to_numpy()
-    return values.astype("datetime64[us]", copy=False).view(np.int64)
+    micros: np.ndarray = values.astype("datetime64[us]", copy=False).view(np.int64)
+    return micros
 
 
 def _ts_us(value: Any, what: str) -> int:
@@ -121,7 +122,7 @@ def _seconds(value: Duration | float, what: str) -> float:
             raise UsageError(f"{what}: {value!r} is negative")
         return seconds
     # Anything else (bools included) is refused by to_timedelta with the types it takes.
-    return to_timedelta(cast(Duration, value), what).total_seconds()
+    return float(to_timedelta(cast(Duration, value), what).total_seconds())
 
 
 def _check_tz(tz: Any) -> Any:
@@ -134,7 +135,8 @@ def _check_tz(tz: Any) -> Any:
 
 
 def _status_mask(df: pd.DataFrame, statuses: Sequence[str]) -> np.ndarray:
-    return df["status"].isin(list(statuses)).to_numpy(dtype=bool)
+    mask: np.ndarray = df["status"].isin(list(statuses)).to_numpy(dtype=bool)
+    return mask
 
 
 def _to_datetime(us: np.ndarray, tz: Any = "UTC") -> pd.Series:

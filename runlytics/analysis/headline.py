@@ -47,7 +47,7 @@ def _py(value: Any) -> Any:
 def _iso(us: int | None) -> str | None:
     if us is None:
         return None
-    return pd.Timestamp(us, unit="us", tz="UTC").isoformat()
+    return str(pd.Timestamp(us, unit="us", tz="UTC").isoformat())
 
 
 def _value_counts(values: pd.Series, known: Sequence[str]) -> dict[str, int]:
@@ -208,5 +208,5 @@ def _plain_list(values: Any) -> list[Any]:
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         return [None if v != v else v for v in values.tolist()]
     if isinstance(values, np.ndarray):
-        return values.tolist()
+        return list(values.tolist())
     return [None if v is pd.NA or v is None else v for v in values.tolist()]

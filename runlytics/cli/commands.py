@@ -77,14 +77,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..fetch import FetchReport
+    from ..inputs import fetch_for_report, load_runs
     from ..report import (
         FORMATS,
         build_report,
         check_threshold_keys,
         check_tz,
-        fetch_for_report,
         format_for_path,
-        load_runs,
         parse_threshold,
         write_report,
     )

@@ -44,7 +44,9 @@ def _no_data(ax: Axes, title: str, note: str) -> Axes:
 
 def _plain(values: Any) -> np.ndarray:
     """A nullable numeric column as float64 with NaN."""
-    return pd.array(values, dtype="Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    floats: np.ndarray = pd.array(values, dtype="Float64").to_numpy(dtype=np.float64,
+                                                                  na_value=np.nan)
+    return floats
 
 
 # -- seconds axes -------------------------------------------------------------------------
@@ -124,7 +126,8 @@ def _num(times: Any) -> np.ndarray:
     series = pd.Series(pd.to_datetime(pd.Series(times)))
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    return mdates.date2num(series.to_numpy(dtype="datetime64[us]"))
+    numbers: np.ndarray = mdates.date2num(series.to_numpy(dtype="datetime64[us]"))
+    return numbers
 
 
 def _time_axis(ax: Axes, tz: ZoneInfo, start: Any = None, end: Any = None) -> None:

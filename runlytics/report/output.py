@@ -64,8 +64,16 @@ def write_report(report: Report, out: str | os.PathLike[str], fmt: str | None = 
         StoreError: the file cannot be written.
 
     Example:
-        >>> write_report(report, "weekly.html")  # doctest: +SKIP
-        PosixPath('weekly.html')
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from runlytics import empty_frame
+        >>> from runlytics.report import build_report
+        >>> report = build_report(empty_frame(), since="2026-01-08", until="2026-01-15")
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> write_report(report, folder / "weekly.md").name
+        'weekly.md'
+        >>> sorted(p.name for p in folder.iterdir())
+        ['weekly.md', 'weekly_files']
     """
     target = Path(out)
     fmt = fmt or format_for_path(target)

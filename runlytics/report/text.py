@@ -101,7 +101,7 @@ def fmt_time(value: Any, tz: Any, *, seconds: bool = False) -> str:
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return str(stamp.tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"))
 
 
 def fmt_change(kind: str, now: Any, before: Any) -> tuple[str, str]:

@@ -34,7 +34,7 @@ from typing import Any
 
 from ..errors import UsageError
 
-__all__ = ["COUNT_MAPS", "OPERATORS", "Threshold", "ThresholdResult", "check_threshold_keys",
+__all__ = ["COUNT_MAPS", "OPERATORS", "Threshold", "ThresholdResult", "check_keys",
            "evaluate_thresholds", "parse_threshold"]
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -150,18 +150,12 @@ def _resolve(summary: Mapping[str, Any], threshold: Threshold) -> Any:
     return node
 
 
-def check_threshold_keys(thresholds: Iterable[Threshold],
-                         summary: Mapping[str, Any] | None = None) -> None:
+def check_keys(thresholds: Iterable[Threshold], summary: Mapping[str, Any]) -> None:
     """Raise :class:`UsageError` for the first threshold whose key is not a number in ``summary``.
 
-    ``summary`` defaults to :func:`runlytics.report.summary_template`, the
-    summary of a report on no runs (every fixed key is there), so keys can be
-    checked before fetching anything.
+    :func:`runlytics.report.check_threshold_keys` checks against the summary
+    of a report on no runs, before anything is fetched.
     """
-    if summary is None:
-        from .build import summary_template
-
-        summary = summary_template()
     for threshold in thresholds:
         _resolve(summary, threshold)
 

@@ -1,5 +1,8 @@
 """Where a report's runs come from: a Parquet file, a synced dataset, or a fresh fetch.
 
+This is the report's I/O, one tier above :mod:`runlytics.report` (which
+only reads frames and plain mappings), beside :mod:`runlytics.sync`.
+
 Each loader returns :class:`ReportInput`: the runs plus what the report needs
 to judge them: the moment the data describes (``now``: a file's fetch time,
 a dataset's last sync, or the fetch just made), what was fetched (the fetch
@@ -16,12 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from .. import dataset, store
-from ..fetch import Client, FetchReport
-from ..query import RunQuery
-from ..redact import redact_url
-from ..units import to_utc
-from .build import OPTIONAL_COLUMNS, REPORT_COLUMNS
+from . import dataset, store
+from .fetch import Client, FetchReport
+from .query import RunQuery
+from .redact import redact_url
+from .report.build import OPTIONAL_COLUMNS, REPORT_COLUMNS
+from .report.period import complete_since
+from .units import to_utc
 
 __all__ = ["ReportInput", "fetch_for_report", "load_runs"]
 
@@ -46,18 +50,6 @@ def _when(value: Any) -> pd.Timestamp | None:
         return None
 
 
-def _complete_since(filters: dict[str, Any], fetched_at: pd.Timestamp | None
-                    ) -> pd.Timestamp | None:
-    """From when an extract holds every run: its ``since`` filter, unless ``max_runs`` cut it."""
-    since = filters.get("since")
-    if not since or filters.get("max_runs"):
-        return None
-    try:
-        return to_utc(since, "since", now=fetched_at)
-    except ValueError:
-        return None
-
-
 def load_runs(path: str | os.PathLike[str]) -> ReportInput:
     """Read a runs Parquet file or a dataset directory for a report.
 
@@ -70,7 +62,15 @@ def load_runs(path: str | os.PathLike[str]) -> ReportInput:
         StoreError: the path cannot be read as runs data.
 
     Example:
-        >>> loaded = load_runs("runs.parquet")  # doctest: +SKIP
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from runlytics import empty_frame
+        >>> from runlytics.store import write_parquet
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = write_parquet(empty_frame(), folder / "runs.parquet")
+        >>> loaded = load_runs(folder / "runs.parquet")
+        >>> len(loaded.runs), loaded.source.startswith("file ")
+        (0, True)
     """
     target = Path(path)
     frame = store.read_frame(target, columns=list(_READ_COLUMNS))
@@ -91,7 +91,7 @@ def load_runs(path: str | os.PathLike[str]) -> ReportInput:
         fetched_at = _when(meta.get("fetched_at"))
         fetch_report = meta.get("fetch_report") if isinstance(meta.get("fetch_report"),
                                                               dict) else None
-        data_since = _complete_since(meta.get("filters") or {}, fetched_at)
+        data_since = complete_since(meta.get("filters") or {}, fetched_at)
         source = f"file {target}" + (f" (fetched {fetched_at.isoformat()})" if fetched_at
                                      else "")
     if fetched_at is not None:
