@@ -90,6 +90,13 @@ from .load import (
 )
 from .mix import status_mix, trigger_mix
 from .rates import success_rate, throughput
+from .signatures import (
+    MAX_SIGNATURE_CHARS,
+    NO_REASON,
+    failure_signature,
+    failure_signatures,
+    workflow_signatures,
+)
 from .timing import (
     DEFAULT_SKEW_TOLERANCE_SECONDS,
     METRICS,
@@ -107,12 +114,16 @@ __all__ = [
     "FAILURE_STATUSES",
     "LATENCY_STATS",
     "MAX_BUCKETS",
+    "MAX_SIGNATURE_CHARS",
     "METRICS",
     "NON_FINAL_STATUSES",
+    "NO_REASON",
     "TIMING_COLUMNS",
     "UNCATEGORIZED",
     "UNKNOWN",
     "failure_breakdown",
+    "failure_signature",
+    "failure_signatures",
     "failure_trends",
     "latency_summary",
     "require_columns",
@@ -125,6 +136,7 @@ __all__ = [
     "timings",
     "trigger_mix",
     "with_timings",
+    "workflow_signatures",
 ]
 
 #: Old public names, kept for one release: old name -> new name.
