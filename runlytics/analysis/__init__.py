@@ -74,6 +74,7 @@ from ._common import (
 )
 from ._groups import MAX_BUCKETS
 from ._groups import _grouped_stats as _grouped_stats  # used by tests/test_analysis.py
+from .credits import CREDIT_COLUMNS, credit_summary
 from .failures import (
     DEFAULT_MIN_GROWTH,
     DEFAULT_TREND_PERIOD,
@@ -106,6 +107,7 @@ from .timing import (
 )
 
 __all__ = [
+    "CREDIT_COLUMNS",
     "DEFAULT_MIN_GROWTH",
     "DEFAULT_QUEUED_THRESHOLD",
     "DEFAULT_RUNNING_THRESHOLD",
@@ -121,6 +123,7 @@ __all__ = [
     "TIMING_COLUMNS",
     "UNCATEGORIZED",
     "UNKNOWN",
+    "credit_summary",
     "failure_breakdown",
     "failure_signature",
     "failure_signatures",
