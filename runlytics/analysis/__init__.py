@@ -105,6 +105,7 @@ from .timing import (
     timings,
     with_timings,
 )
+from .webhooks import failed_deliveries, webhook_delivery, webhook_failure_signatures
 
 __all__ = [
     "CREDIT_COLUMNS",
@@ -124,6 +125,7 @@ __all__ = [
     "UNCATEGORIZED",
     "UNKNOWN",
     "credit_summary",
+    "failed_deliveries",
     "failure_breakdown",
     "failure_signature",
     "failure_signatures",
@@ -138,6 +140,8 @@ __all__ = [
     "throughput",
     "timings",
     "trigger_mix",
+    "webhook_delivery",
+    "webhook_failure_signatures",
     "with_timings",
     "workflow_signatures",
 ]
