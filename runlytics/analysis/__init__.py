@@ -91,6 +91,15 @@ from .load import (
 )
 from .mix import status_mix, trigger_mix
 from .rates import success_rate, throughput
+from .schedules import (
+    DEFAULT_EARLY,
+    DEFAULT_STOP_AFTER,
+    DEFAULT_TOLERANCE,
+    MAX_FIRINGS,
+    expected_firings,
+    schedule_adherence,
+    schedule_firings,
+)
 from .signatures import (
     MAX_SIGNATURE_CHARS,
     NO_REASON,
@@ -109,14 +118,18 @@ from .webhooks import failed_deliveries, webhook_delivery, webhook_failure_signa
 
 __all__ = [
     "CREDIT_COLUMNS",
+    "DEFAULT_EARLY",
     "DEFAULT_MIN_GROWTH",
     "DEFAULT_QUEUED_THRESHOLD",
     "DEFAULT_RUNNING_THRESHOLD",
     "DEFAULT_SKEW_TOLERANCE_SECONDS",
+    "DEFAULT_STOP_AFTER",
+    "DEFAULT_TOLERANCE",
     "DEFAULT_TREND_PERIOD",
     "FAILURE_STATUSES",
     "LATENCY_STATS",
     "MAX_BUCKETS",
+    "MAX_FIRINGS",
     "MAX_SIGNATURE_CHARS",
     "METRICS",
     "NON_FINAL_STATUSES",
@@ -125,6 +138,7 @@ __all__ = [
     "UNCATEGORIZED",
     "UNKNOWN",
     "credit_summary",
+    "expected_firings",
     "failed_deliveries",
     "failure_breakdown",
     "failure_signature",
@@ -133,6 +147,8 @@ __all__ = [
     "latency_summary",
     "require_columns",
     "runs_in_flight",
+    "schedule_adherence",
+    "schedule_firings",
     "status_mix",
     "stuck_runs",
     "success_rate",
