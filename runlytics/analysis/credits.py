@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ._common import FAILURE_STATUSES, UNKNOWN, _status_mask, _us, require_columns
+from ._common import FAILURE_STATUSES, UNKNOWN, _merge_label, _status_mask, _us, require_columns
 
 CREDIT_COLUMNS = ("credits_used", "cached_credits_used")
 _WORKFLOW = "workflow_permanent_id"
@@ -54,21 +54,18 @@ def _figures(runs: int, sums: dict[str, Any]) -> dict[str, Any]:
     return figures
 
 
-def _grouped(work: pd.DataFrame, keys: pd.Series, name: str) -> list[dict[str, Any]]:
-    """The figures per key, most credits first (then by key)."""
-    grouped = work.groupby(keys.to_numpy(), sort=False)
-    sums = grouped.sum()
-    sums["runs"] = grouped.size()
-    sums = sums.reset_index(names="key")
-    sums["key"] = sums["key"].astype(str)
-    sums = sums.sort_values(["total", "key"], ascending=[False, True], kind="stable")
-    return [{name: row["key"], **_figures(int(row["runs"]), row)}
-            for row in sums.to_dict("records")]
-
-
-def _labels(df: pd.DataFrame, name: str) -> pd.Series:
-    values = df[name].astype(object)
-    return values.where(values.notna(), UNKNOWN)
+def _grouped(work: pd.DataFrame, values: pd.Series, name: str) -> list[dict[str, Any]]:
+    """The figures per value (null as ``"unknown"``), most credits first (then by value)."""
+    codes, uniques = pd.factorize(values)
+    labels = [str(u) for u in uniques]
+    codes = _merge_label(codes.astype(np.int64), labels, UNKNOWN) if (codes < 0).any() \
+        else codes.astype(np.int64)
+    k = len(labels)
+    sums = {c: np.bincount(codes, weights=work[c].to_numpy(), minlength=k) for c in work}
+    runs = np.bincount(codes, minlength=k)
+    order = sorted(range(k), key=lambda i: (-sums["total"][i], labels[i]))
+    return [{name: labels[i], **_figures(int(runs[i]), {c: sums[c][i] for c in sums})}
+            for i in order]
 
 
 def _days(df: pd.DataFrame, work: pd.DataFrame) -> list[dict[str, Any]]:
@@ -129,8 +126,8 @@ def credit_summary(df: pd.DataFrame) -> dict[str, Any] | None:
     if work is None:
         return None
     summary = _figures(len(work), work.sum().to_dict())
-    summary["by_workflow"] = _grouped(work, df[_WORKFLOW].astype(object), _WORKFLOW)
-    summary["by_status"] = _grouped(work, _labels(df, "status"), "status")
-    summary["by_trigger"] = _grouped(work, _labels(df, "trigger_type"), "trigger_type")
+    for key, name in (("by_workflow", _WORKFLOW), ("by_status", "status"),
+                      ("by_trigger", "trigger_type")):
+        summary[key] = _grouped(work, df[name], name)
     summary["by_day"] = _days(df, work)
     return summary

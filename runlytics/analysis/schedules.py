@@ -43,6 +43,7 @@ from ._common import (
     Duration,
     _float,
     _seconds,
+    _status_mask,
     _strings,
     _to_datetime,
     _ts_us,
@@ -131,7 +132,12 @@ def expected_firings(schedule: Mapping[str, Any], *, start: Any, end: Any) -> np
         >>> [str(pd.Timestamp(us, unit="us")) for us in fires]
         ['2026-03-28 08:00:00', '2026-03-29 07:00:00']
     """
-    start_us, end_us = _ts_us(start, "start"), _ts_us(end, "end")
+    return _firings(schedule, _ts_us(start, "start"), _ts_us(end, "end"), {})
+
+
+def _firings(schedule: Mapping[str, Any], start_us: int, end_us: int,
+             cron_cache: dict[tuple[str, str], np.ndarray]) -> np.ndarray:
+    """:func:`expected_firings`; schedules sharing a cron and time zone share one evaluation."""
     if not schedule.get("enabled", True):
         return np.empty(0, np.int64)
     known = [t for t in (_time(schedule, "modified_at"), _time(schedule, "created_at"))
@@ -140,7 +146,11 @@ def expected_firings(schedule: Mapping[str, Any], *, start: Any, end: Any) -> np
     if lower >= end_us:
         return np.empty(0, np.int64)
     if schedule.get("cron_expression"):
-        return np.array(_cron_fires(schedule, lower, end_us), dtype=np.int64)
+        key = (str(schedule["cron_expression"]), str(schedule.get("timezone") or "UTC"))
+        if key not in cron_cache:
+            cron_cache[key] = np.array(_cron_fires(schedule, start_us, end_us), dtype=np.int64)
+        fires = cron_cache[key]
+        return fires[fires >= lower]
     if schedule.get("interval_seconds"):
         return _interval_fires(schedule, lower, end_us)
     run_at = _time(schedule, "run_at")
@@ -213,9 +223,11 @@ def schedule_firings(schedules: Sequence[Mapping[str, Any]], df: pd.DataFrame, *
     require_columns(df, _INPUT, where="schedule_firings")
     tol, ahead = _options(tolerance, early)
     by_schedule = _runs_by_schedule(df)
+    start_us, end_us = _ts_us(start, "start"), _ts_us(end, "end")
+    cron_cache: dict[tuple[str, str], np.ndarray] = {}
     ids, fires_all, rows_all, created_all = [], [], [], []
     for schedule in sorted(schedules, key=lambda s: str(s.get(_SCHEDULE))):
-        fires = expected_firings(schedule, start=start, end=end)
+        fires = _firings(schedule, start_us, end_us, cron_cache)
         rows, created = by_schedule.get(str(schedule.get(_SCHEDULE)),
                                         (np.empty(0, np.int64), np.empty(0, np.int64)))
         first, _ = _match(fires, created, tol, ahead)
@@ -240,25 +252,20 @@ def schedule_firings(schedules: Sequence[Mapping[str, Any]], df: pd.DataFrame, *
     })
 
 
-def _failure_streak(statuses: np.ndarray) -> int:
+def _failure_streak(failed: np.ndarray, ended: np.ndarray) -> int:
     """Failed final runs in a row, newest first (open runs and unknown statuses skipped)."""
-    streak = 0
-    for status in statuses[::-1]:
-        if status in FAILURE_STATUSES:
-            streak += 1
-        elif status in ("completed", "canceled"):
-            break
-    return streak
+    streak = failed[failed | ended][::-1]
+    return len(streak) if streak.all() else int(np.argmin(streak))
 
 
-def _run_figures(status: np.ndarray, runs: tuple[np.ndarray, np.ndarray], start: int, end: int
-                 ) -> dict[str, Any]:
+def _run_figures(outcome: tuple[np.ndarray, np.ndarray], runs: tuple[np.ndarray, np.ndarray],
+                 start: int, end: int) -> dict[str, Any]:
     rows, created = runs
     before_end = created < end
-    statuses = status[rows[before_end]]
     last = created[before_end].max() if before_end.any() else _NAT
+    kept = rows[before_end]
     return {"runs": int((before_end & (created >= start)).sum()), "last_run_at": last,
-            "consecutive_failures": _failure_streak(statuses)}
+            "consecutive_failures": _failure_streak(outcome[0][kept], outcome[1][kept])}
 
 
 def _firing_figures(firings: pd.DataFrame) -> dict[str, Any]:
@@ -320,13 +327,13 @@ def schedule_adherence(schedules: Sequence[Mapping[str, Any]], df: pd.DataFrame,
                                early=early)
     start_us, end_us = _ts_us(start, "start"), _ts_us(end, "end")
     by_schedule = _runs_by_schedule(df)
-    status = df["status"].to_numpy(dtype=object)
+    outcome = (_status_mask(df, FAILURE_STATUSES), _status_mask(df, ["completed", "canceled"]))
     fired = dict(tuple(firings.groupby(_SCHEDULE, sort=False, observed=True)))
     empty = firings.iloc[:0]
     records = []
     for schedule in sorted(schedules, key=lambda s: str(s.get(_SCHEDULE))):
         key = str(schedule.get(_SCHEDULE))
-        runs = _run_figures(status, by_schedule.get(key, (np.empty(0, np.int64),) * 2),
+        runs = _run_figures(outcome, by_schedule.get(key, (np.empty(0, np.int64),) * 2),
                             start_us, end_us)
         figures = _firing_figures(fired.get(key, empty))
         enabled = bool(schedule.get("enabled", True))

@@ -5,17 +5,17 @@ number), so grouping raw ``failure_reason`` text splits one cause over many
 rows. :func:`failure_signature` masks the variable parts and keeps the
 constant words, so a person still recognises the message:
 
-=============================== ===========================================
-masked                          becomes
-=============================== ===========================================
-URLs (``scheme://...``)         ``<url>``
-e-mail addresses                ``<email>``
-IPv4 addresses, with a port     ``<ip>``
-quoted values (``'x'``, ``"x"``) ``'<value>'``, ``"<value>"``
-UUIDs, ``0x..`` and hex runs    ``<hex>`` (6+ hex digits with a digit and a letter)
-ids (``wr_123``, ``wpid_ab1``)  ``<id>`` (lower-case prefix, ``_``, a digit)
-numbers (``30``, ``1.5``)       ``<n>`` (not those inside a word: ``HTTP2``)
-=============================== ===========================================
+================================== ==========================================
+masked, in this order                becomes
+================================== ==========================================
+quoted values (``'x'``, ``"x"``)     ``'<value>'``, ``"<value>"``, whatever they hold
+URLs (``scheme://...``)              ``<url>``
+e-mail addresses                     ``<email>``
+IPv4 addresses, with a port          ``<ip>``
+UUIDs, ``0x..`` and hex runs         ``<hex>`` (6+ hex digits, a digit and a letter)
+ids (``wr_123``, ``wpid_ab1``)       ``<id>`` (lower-case prefix, ``_``, a digit)
+numbers (``30``, ``1.5``)            ``<n>`` (not those inside a word: ``HTTP2``)
+================================== ==========================================
 
 Runs of spaces become one space and a signature is at most
 ``MAX_SIGNATURE_CHARS`` characters (cut with ``…``). Signatures are plain
@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import UsageError
 from ._common import FAILURE_STATUSES, _status_mask, _strings, _ts_us, _us, require_columns
@@ -45,38 +47,48 @@ _WORKFLOW = "workflow_permanent_id"
 _INPUT = ("workflow_run_id", _WORKFLOW, "status", "created_at", "failure_reason")
 _DT = pd.DatetimeTZDtype("us", "UTC")
 
-# Applied in order to many texts joined by "\n" (one C-level pass per rule): no rule may
-# match a newline. URLs and addresses go first, so their digits and quotes are theirs.
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), repl) for pattern, repl in (
-        (r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*[^\s'\"<>.,;:!?)\]}]", "<url>"),
-        (r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", "<email>"),
-        (r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b", "<ip>"),
-        (r'"(?!<\w+>")[^"\n]*"', '"<value>"'),
-        (r"(?<!\w)'(?!<\w+>')[^'\n]*'(?!\w)", "'<value>'"),
-        (r"\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b",
-         "<hex>"),
-        (r"\b[a-z][a-z0-9]*_(?:[a-z]+_)*[A-Za-z0-9]*\d[A-Za-z0-9]*\b", "<id>"),
-        (r"\b0[xX][0-9A-Fa-f]+\b", "<hex>"),
-        (r"\b(?=[0-9A-Fa-f]*\d)(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{6,}\b", "<hex>"),
-        (r"(?<![A-Za-z_])\d+(?:[.,:]\d+)*", "<n>"),
-        (r"[^\S\n]+", " "),
-    ))
+# RE2 rules (pyarrow.compute: linear time, no lookaround), in order: quoted values first
+# (whatever they hold), then URLs and addresses, so their digits are theirs.
+_RE2_FIRST = (
+    (r'"[^"\n]*"', '"<value>"'),
+    (r"(^|[^\w])'[^'\n]*'", r"\1'<value>'"),
+    (r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*[^\s'\"<>.,;:!?)\]}]", "<url>"),
+    (r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", "<email>"),
+    (r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b", "<ip>"),
+    (r"\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b",
+     "<hex>"),
+    (r"\b[a-z][a-z0-9]*_(?:[a-z]+_)*[A-Za-z0-9]*\d[A-Za-z0-9]*\b", "<id>"),
+)
+# Hex needs lookaheads (a digit and a letter, 6+ long): Python's re, on the texts that have
+# a candidate only (an RE2 match finds them).
+_HEX_CANDIDATE = r"\b0[xX][0-9A-Fa-f]|\b[0-9A-Fa-f]{6,}\b"
+_HEX = re.compile(r"\b0[xX][0-9A-Fa-f]+\b"
+                  r"|\b(?=[0-9A-Fa-f]*\d)(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{6,}\b")
+_RE2_LAST = (
+    (r"(^|[^A-Za-z_\d])\d+(?:[.,:]\d+)*", r"\1<n>"),
+    (r"\s\s+|[\t\r\n\f\v]", " "),
+)
+
+
+def _replace(texts: pa.Array, rules: tuple[tuple[str, str], ...]) -> pa.Array:
+    for pattern, repl in rules:
+        texts = pc.replace_substring_regex(texts, pattern, repl)
+    return texts
 
 
 def _normalise(texts: Sequence[str]) -> list[str]:
-    """The signature of each text, in one regex pass per rule over all of them."""
+    """The signature of each text: a few vectorised passes over all of them."""
     if not len(texts):
         return []
-    blob = "\n".join(t.replace("\n", " ").replace("\r", " ") for t in texts)
-    for pattern, repl in _RULES:
-        blob = pattern.sub(repl, blob)
-    out = []
-    for line in blob.split("\n"):
-        line = line.strip()
-        out.append(line if len(line) <= MAX_SIGNATURE_CHARS
-                   else line[: MAX_SIGNATURE_CHARS - 1] + "…")
-    return out
+    array = _replace(pa.array(texts, pa.string()), _RE2_FIRST)
+    values = array.to_pylist()
+    candidates = np.flatnonzero(pc.match_substring_regex(array, _HEX_CANDIDATE)
+                                .to_numpy(zero_copy_only=False))
+    for i in candidates:
+        values[i] = _HEX.sub("<hex>", values[i])
+    array = pc.utf8_trim_whitespace(_replace(pa.array(values, pa.string()), _RE2_LAST))
+    return [v if len(v) <= MAX_SIGNATURE_CHARS else v[: MAX_SIGNATURE_CHARS - 1] + "…"
+            for v in array.to_pylist()]
 
 
 def failure_signature(text: str | None) -> str | None:
@@ -142,9 +154,17 @@ def _failed_rows(df: pd.DataFrame, end: int) -> pd.DataFrame:
     return rows
 
 
-def _examples(rows: pd.DataFrame, keys: list[str], n: int) -> pd.Series:
-    newest = rows.sort_values(["created", "run"], ascending=[False, True], kind="stable")
-    return newest.groupby(keys, sort=False)["run"].agg(lambda runs: list(runs[:n]))
+def _examples(rows: pd.DataFrame, keys: list[str], n: int) -> dict[Any, list[str]]:
+    """Key (a value, or a tuple for several keys) -> its ``n`` newest run ids."""
+    newest = rows.sort_values([*keys, "created", "run"],
+                              ascending=[True] * len(keys) + [False, True], kind="stable")
+    top = newest[newest.groupby(keys, sort=False).cumcount().to_numpy() < n]
+    found: dict[Any, list[str]] = {}
+    columns = [top[k].tolist() for k in keys]
+    for key, run in zip(zip(*columns, strict=True) if len(keys) > 1 else columns[0],
+                        top["run"].tolist(), strict=True):
+        found.setdefault(key, []).append(run)
+    return found
 
 
 def failure_signatures(df: pd.DataFrame, *, period_start: Any, period_end: Any,
@@ -207,7 +227,7 @@ def failure_signatures(df: pd.DataFrame, *, period_start: Any, period_end: Any,
     prev = out["previous_runs"].to_numpy(dtype=np.int64)
     runs = out["runs"].to_numpy(dtype=np.int64)
     new = out["min"].to_numpy(dtype=np.int64) >= start
-    ex = _examples(period, ["sig"], examples) if len(period) else pd.Series(dtype=object)
+    ex = _examples(period, ["sig"], examples)
     return pd.DataFrame({
         "signature": _strings(out["signature"].to_numpy()),
         "runs": runs, "previous_runs": prev,
@@ -268,7 +288,7 @@ def workflow_signatures(df: pd.DataFrame, *, period_start: Any, period_end: Any,
     counts["rank"] = counts.groupby("workflow").cumcount() + 1
     counts["failed_runs"] = counts.groupby("workflow")["runs"].transform("sum")
     counts = counts[counts["rank"] <= top].reset_index(drop=True)
-    ex = _examples(period, ["workflow", "sig"], examples) if len(period) else {}
+    ex = _examples(period, ["workflow", "sig"], examples)
     return pd.DataFrame({
         _WORKFLOW: _strings(counts["workflow"].to_numpy()),
         "rank": counts["rank"].to_numpy(dtype=np.int64),

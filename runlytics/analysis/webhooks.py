@@ -52,12 +52,12 @@ def webhook_delivery(df: pd.DataFrame) -> pd.DataFrame:
 'delivery_rate': 0.6666666666666666}]
     """
     recorded, failed = _outcomes(df, "webhook_delivery")
-    workflows = df[_WORKFLOW].to_numpy(dtype=object)[recorded]
-    keys, codes = np.unique(workflows.astype(str), return_inverse=True)
+    codes, keys = pd.factorize(df[_WORKFLOW][recorded], sort=True)
     n = np.bincount(codes, minlength=len(keys)).astype(np.int64)
     bad = np.bincount(codes, weights=failed[recorded], minlength=len(keys)).astype(np.int64)
     return pd.DataFrame({
-        _WORKFLOW: _strings(keys), "recorded": n, "delivered": n - bad, "failed": bad,
+        _WORKFLOW: _strings(np.asarray(keys, dtype=object)), "recorded": n,
+        "delivered": n - bad, "failed": bad,
         "delivery_rate": _ratio(n - bad, n),
     })
 
