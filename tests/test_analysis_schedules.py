@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from cronsim import CronSim
 
 from runlytics.analysis import expected_firings, schedule_adherence, schedule_firings
 from runlytics.errors import UsageError
@@ -68,6 +69,24 @@ def test_start_and_end_bounds_and_modified_at() -> None:
                                  "2026-03-30 15:00:00", "2026-03-30 21:00:00"]
     once = {"workflow_schedule_id": "wfs_e", "run_at": "2026-03-28T12:00:00", "enabled": True}
     assert _fires(once) == ["2026-03-28 12:00:00"]
+
+
+@pytest.mark.parametrize(("expression", "start", "end"), [
+    ("*/7 * * * *", "2026-02-27 13:17:30", "2026-03-02 00:03"),
+    ("5,50 */3 * * *", "2026-02-28", "2026-03-03"),
+    ("0 9 * * 1-5", "2026-02-26", "2026-03-09"),
+])
+def test_utc_firings_equal_cronsim_step_by_step(expression: str, start: str, end: str) -> None:
+    begin, stop = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
+    direct = []
+    for fire in CronSim(expression, (begin - pd.Timedelta(seconds=1)).to_pydatetime()):
+        if fire >= stop:
+            break
+        if fire >= begin:
+            direct.append(str(pd.Timestamp(fire).tz_convert(None)))
+    schedule = {"workflow_schedule_id": "wfs_u", "cron_expression": expression, "timezone": "UTC"}
+    assert _fires(schedule, start, end) == direct
+    assert len(direct) > 5
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -29,7 +29,7 @@ drops fire times that fall in its downtime, so misses are real).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,6 +57,7 @@ DEFAULT_STOP_AFTER = 3
 MAX_FIRINGS = 200_000
 
 _US = 1_000_000
+_DAY = 86_400 * _US
 _NAT = np.iinfo(np.int64).min
 _SCHEDULE = "workflow_schedule_id"
 _INPUT = ("workflow_run_id", _SCHEDULE, "status", "created_at")
@@ -67,16 +68,36 @@ def _time(schedule: Mapping[str, Any], key: str) -> int | None:
     return None if value is None or value == "" else _ts_us(value, key)
 
 
-def _zone(schedule: Mapping[str, Any]) -> ZoneInfo:
+def _zone(schedule: Mapping[str, Any]) -> tzinfo:
     name = schedule.get("timezone") or "UTC"
+    if name in ("UTC", "Etc/UTC"):
+        return UTC  # cronsim steps 5x faster in a fixed zone than in ZoneInfo("UTC")
     try:
         return ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UsageError(f"schedule {schedule.get(_SCHEDULE)}: unknown time zone {name!r}") from exc
 
 
-def _cron_fires(schedule: Mapping[str, Any], lower: int, end: int) -> list[int]:
+def _cron_fires(schedule: Mapping[str, Any], lower: int, end: int) -> np.ndarray:
     zone = _zone(schedule)
+    fields = str(schedule["cron_expression"]).split()
+    if zone is UTC and len(fields) == 5 and fields[2:] == ["*", "*", "*"] \
+            and end - lower > _DAY:
+        # Every day alike in a zone without DST: evaluate one day, repeat it (cronsim
+        # takes ~10 µs a firing; a */5 schedule fires 8,640 times in 30 days).
+        day0 = lower - lower % _DAY
+        offsets = np.array(_cron_walk(schedule, zone, day0, day0 + _DAY), dtype=np.int64) - day0
+        fires = (np.arange(day0, end, _DAY, dtype=np.int64)[:, None] + offsets).ravel()
+        fires = fires[(fires >= lower) & (fires < end)]
+        if len(fires) > MAX_FIRINGS:
+            raise UsageError(f"schedule {schedule.get(_SCHEDULE)} fires more than "
+                             f"{MAX_FIRINGS:,} times in the period: choose a shorter one")
+        return fires
+    return np.array(_cron_walk(schedule, zone, lower, end), dtype=np.int64)
+
+
+def _cron_walk(schedule: Mapping[str, Any], zone: tzinfo, lower: int, end: int) -> list[int]:
+    """Fire times in ``[lower, end)`` stepped one by one by cronsim."""
     begin = datetime.fromtimestamp(lower // _US - 60, UTC).astimezone(zone)
     try:
         times = CronSim(str(schedule["cron_expression"]), begin)
@@ -148,7 +169,7 @@ def _firings(schedule: Mapping[str, Any], start_us: int, end_us: int,
     if schedule.get("cron_expression"):
         key = (str(schedule["cron_expression"]), str(schedule.get("timezone") or "UTC"))
         if key not in cron_cache:
-            cron_cache[key] = np.array(_cron_fires(schedule, start_us, end_us), dtype=np.int64)
+            cron_cache[key] = _cron_fires(schedule, start_us, end_us)
         fires = cron_cache[key]
         return fires[fires >= lower]
     if schedule.get("interval_seconds"):
@@ -240,9 +261,8 @@ def schedule_firings(schedules: Sequence[Mapping[str, Any]], df: pd.DataFrame, *
     rows = np.concatenate(rows_all) if rows_all else np.empty(0, np.int64)
     created = np.concatenate(created_all) if created_all else np.empty(0, np.int64)
     missed = rows < 0
-    run_ids = df["workflow_run_id"].to_numpy(dtype=object)[np.maximum(rows, 0)] \
-        if len(df) else np.full(len(rows), None, dtype=object)
-    run_ids[missed] = None
+    run_ids = np.full(len(rows), None, dtype=object)
+    run_ids[~missed] = df["workflow_run_id"].iloc[rows[~missed]].to_numpy(dtype=object)
     late = np.where(missed, np.nan, (created - fires) / _US)
     return pd.DataFrame({
         _SCHEDULE: _strings(ids), "fire_at": _to_datetime(fires),
