@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -76,19 +75,20 @@ def _replace(texts: pa.Array, rules: tuple[tuple[str, str], ...]) -> pa.Array:
     return texts
 
 
-def _normalise(texts: Sequence[str]) -> list[str]:
-    """The signature of each text: a few vectorised passes over all of them."""
-    if not len(texts):
-        return []
-    array = _replace(pa.array(texts, pa.string()), _RE2_FIRST)
-    values = array.to_pylist()
-    candidates = np.flatnonzero(pc.match_substring_regex(array, _HEX_CANDIDATE)
-                                .to_numpy(zero_copy_only=False))
-    for i in candidates:
-        values[i] = _HEX.sub("<hex>", values[i])
-    array = pc.utf8_trim_whitespace(_replace(pa.array(values, pa.string()), _RE2_LAST))
-    return [v if len(v) <= MAX_SIGNATURE_CHARS else v[: MAX_SIGNATURE_CHARS - 1] + "…"
-            for v in array.to_pylist()]
+def _normalise(texts: pa.Array) -> pa.Array:
+    """The signature of each text (null stays null): a few vectorised passes over all."""
+    array = _replace(texts, _RE2_FIRST)
+    candidates = np.flatnonzero(pc.fill_null(pc.match_substring_regex(array, _HEX_CANDIDATE),
+                                             False).to_numpy(zero_copy_only=False))
+    if len(candidates):
+        values = array.to_pylist()
+        for i in candidates:
+            values[i] = _HEX.sub("<hex>", values[i])
+        array = pa.array(values, pa.string())
+    array = pc.utf8_trim_whitespace(_replace(array, _RE2_LAST))
+    cut = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(array, 0, MAX_SIGNATURE_CHARS - 1), "…", "")
+    return pc.if_else(pc.greater(pc.utf8_length(array), MAX_SIGNATURE_CHARS), cut, array)
 
 
 def failure_signature(text: str | None) -> str | None:
@@ -111,7 +111,7 @@ def failure_signature(text: str | None) -> str | None:
     """
     if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)):
         return None
-    return _normalise([str(text)])[0]
+    return str(_normalise(pa.array([str(text)], pa.string()))[0].as_py())
 
 
 def _signature_codes(values: pd.Series, missing: str | None = NO_REASON
@@ -121,17 +121,26 @@ def _signature_codes(values: pd.Series, missing: str | None = NO_REASON
     Null (and, with ``missing``, empty) values get the code of ``missing``; with
     ``missing=None`` they get code -1.
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    signatures = _normalise([str(u) for u in uniques])
+    texts = pa.array(values, pa.string(), from_pandas=True)
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    unique = pc.dictionary_encode(texts)
+    signatures = _normalise(unique.dictionary)
+    codes = unique.indices.to_numpy(zero_copy_only=False)
+    nulls = np.asarray(unique.indices.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     if missing is not None:
-        signatures = [s if s else missing for s in signatures] + [missing]
-    labels, sig_of_unique = np.unique(np.array(signatures, dtype=object), return_inverse=True)
-    codes = np.asarray(codes, dtype=np.int64)
+        signatures = pa.concat_arrays([
+            pc.if_else(pc.equal(signatures, ""), missing, signatures),
+            pa.array([missing], pa.string())])
+    labels = pc.dictionary_encode(signatures)
+    sig_of_unique = labels.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    position = np.where(nulls, len(unique.dictionary), np.nan_to_num(codes)).astype(np.int64)
     if missing is None:
-        mapped = np.where(codes >= 0, sig_of_unique[np.maximum(codes, 0)], -1)
+        mapped = np.where(nulls, -1, sig_of_unique[np.minimum(position, len(sig_of_unique) - 1)]
+                          if len(sig_of_unique) else -1)
     else:
-        mapped = sig_of_unique[np.where(codes >= 0, codes, len(uniques))]
-    return mapped.astype(np.int64), [str(label) for label in labels]
+        mapped = sig_of_unique[position]
+    return np.asarray(mapped, dtype=np.int64), [str(v) for v in labels.dictionary.to_pylist()]
 
 
 def _window(period_start: Any, period_end: Any) -> tuple[int, int]:
