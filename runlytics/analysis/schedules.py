@@ -68,6 +68,11 @@ def _time(schedule: Mapping[str, Any], key: str) -> int | None:
     return None if value is None or value == "" else _ts_us(value, key)
 
 
+def _too_many(schedule: Mapping[str, Any]) -> UsageError:
+    return UsageError(f"schedule {schedule.get(_SCHEDULE)} fires more than {MAX_FIRINGS:,} "
+                      "times in the period: choose a shorter one")
+
+
 def _zone(schedule: Mapping[str, Any]) -> tzinfo:
     name = schedule.get("timezone") or "UTC"
     if name in ("UTC", "Etc/UTC"):
@@ -90,8 +95,7 @@ def _cron_fires(schedule: Mapping[str, Any], lower: int, end: int) -> np.ndarray
         fires = (np.arange(day0, end, _DAY, dtype=np.int64)[:, None] + offsets).ravel()
         fires = fires[(fires >= lower) & (fires < end)]
         if len(fires) > MAX_FIRINGS:
-            raise UsageError(f"schedule {schedule.get(_SCHEDULE)} fires more than "
-                             f"{MAX_FIRINGS:,} times in the period: choose a shorter one")
+            raise _too_many(schedule)
         return fires
     return np.array(_cron_walk(schedule, zone, lower, end), dtype=np.int64)
 
@@ -112,8 +116,7 @@ def _cron_walk(schedule: Mapping[str, Any], zone: tzinfo, lower: int, end: int) 
         if us >= lower:
             fires.append(us)
         if len(fires) > MAX_FIRINGS:
-            raise UsageError(f"schedule {schedule.get(_SCHEDULE)} fires more than "
-                             f"{MAX_FIRINGS:,} times in the period: choose a shorter one")
+            raise _too_many(schedule)
     return fires
 
 
@@ -125,8 +128,7 @@ def _interval_fires(schedule: Mapping[str, Any], lower: int, end: int) -> np.nda
     k0 = max(0, -(-(lower - first) // step))
     k1 = max(k0, -(-(end - first) // step))
     if k1 - k0 > MAX_FIRINGS:
-        raise UsageError(f"schedule {schedule.get(_SCHEDULE)} fires more than "
-                         f"{MAX_FIRINGS:,} times in the period: choose a shorter one")
+        raise _too_many(schedule)
     return first + step * np.arange(k0, k1, dtype=np.int64)
 
 

@@ -34,7 +34,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import UsageError
-from ._common import FAILURE_STATUSES, _status_mask, _strings, _ts_us, _us, require_columns
+from ._common import (
+    FAILURE_STATUSES,
+    _status_mask,
+    _strings,
+    _to_datetime,
+    _ts_us,
+    _us,
+    require_columns,
+)
 from .failures import DEFAULT_MIN_GROWTH
 
 MAX_SIGNATURE_CHARS = 300
@@ -44,8 +52,6 @@ DEFAULT_TOP = 3
 
 _WORKFLOW = "workflow_permanent_id"
 _INPUT = ("workflow_run_id", _WORKFLOW, "status", "created_at", "failure_reason")
-_DT = pd.DatetimeTZDtype("us", "UTC")
-
 # RE2 rules (pyarrow.compute: linear time, no lookaround), in order: quoted values first
 # (whatever they hold), then URLs and addresses, so their digits are theirs.
 _RE2_FIRST = (
@@ -241,15 +247,11 @@ def failure_signatures(df: pd.DataFrame, *, period_start: Any, period_end: Any,
         "signature": _strings(out["signature"].to_numpy()),
         "runs": runs, "previous_runs": prev,
         "workflows": out["workflows"].to_numpy(dtype=np.int64),
-        "first_seen": _stamps(out["min"]), "last_seen": _stamps(out["max"]),
+        "first_seen": _to_datetime(out["min"].to_numpy()),
+        "last_seen": _to_datetime(out["max"].to_numpy()),
         "new": new, "growing": ~new & (runs >= prev * (1 + min_growth)) & (runs > prev),
         "example_run_ids": pd.Series([ex[i] for i in out.index], dtype=object),
     })
-
-
-def _stamps(us: pd.Series) -> pd.Series:
-    values = np.asarray(us, dtype=np.int64).view("datetime64[us]")
-    return pd.Series(values).dt.tz_localize("UTC").astype(_DT)
 
 
 def workflow_signatures(df: pd.DataFrame, *, period_start: Any, period_end: Any,
