@@ -124,6 +124,7 @@ def make_runs(n: int, *, workflows: int = 3_000, seed: int = 0) -> pd.DataFrame:
         "failure_category": failure,
         "primary_failure_category": _dictionary(categories, first, failed),
     }
+    columns.update(_issue16_columns(n, name, np.array(triggers)[trigger], workflow, seed))
     arrow_schema = schema.arrow_schema()
     arrays = [columns[f.name].cast(f.type) if f.name in columns else pa.nulls(n, f.type)
               for f in arrow_schema]
@@ -133,9 +134,83 @@ def make_runs(n: int, *, workflows: int = 3_000, seed: int = 0) -> pd.DataFrame:
         return table_to_frame(table)
 
 
+#: Failure texts as the server writes them: a variable URL, id, number or address in each.
+FAILURE_TEMPLATES = (
+    "Failed to navigate to url https://portal{k}.example.com/login. Error message: "
+    "net::ERR_NAME_NOT_RESOLVED",
+    "Timeout {k}000ms exceeded while waiting for selector '#item-{k}'",
+    "Workflow run wr_{run} exceeded max steps ({k})",
+    "Failed to log in as user{k}@example.com: the site rejected the provided credentials",
+    "Proxy 10.0.{k}.7:8080 refused the connection",
+    "Element \"Invoice {k}\" not found on page",
+)
+WEBHOOK_TEMPLATES = ("HTTP 50{k} from https://hooks.example.com/h/{k}",
+                     "Connection refused: 10.1.0.{k}:8443", "Read timeout after {k}s")
+#: Schedules of the synthetic organisation: (cron, time zone); schedule i uses CRONS[i % 6].
+CRONS = (("*/15 * * * *", "UTC"), ("0 * * * *", "Europe/Paris"),
+         ("30 6 * * *", "America/New_York"), ("0 9 * * 1-5", "Europe/Paris"),
+         ("*/5 * * * *", "UTC"), ("0 */2 * * *", "Asia/Tokyo"))
+SCHEDULES = 60
+
+
+def _texts(templates: tuple[str, ...], pick: np.ndarray, k: np.ndarray, runs: np.ndarray
+           ) -> np.ndarray:
+    """Template ``pick`` filled in with ``k`` (and the run number): unique texts computed once."""
+    keys, inverse = np.unique(np.stack([pick, k, np.where(pick == 2, runs, 0)]), axis=1,
+                              return_inverse=True)
+    texts = np.array([templates[t].format(k=v, run=r) for t, v, r in keys.T], dtype=object)
+    return texts[inverse.ravel()]
+
+
+def _issue16_columns(n: int, status: np.ndarray, trigger: np.ndarray, workflow: np.ndarray,
+                     seed: int) -> dict[str, pa.Array]:
+    """failure_reason, webhook_failure_reason, credits, workflow_schedule_id (own generator,
+    so the other columns stay as they were)."""
+    rng = np.random.default_rng(seed + 16)
+    runs = np.arange(n)
+    failed = np.isin(status, analysis.FAILURE_STATUSES) & (rng.random(n) > 0.03)
+    pick = rng.integers(0, len(FAILURE_TEMPLATES), n)
+    reason = _texts(FAILURE_TEMPLATES, pick, rng.integers(1, 60, n), runs)
+    hook = np.isin(status, schema.FINAL_STATUSES) & (rng.random(n) < 0.4)
+    hook_failed = hook & (rng.random(n) < 0.05)
+    hook_text = _texts(WEBHOOK_TEMPLATES, rng.integers(0, len(WEBHOOK_TEMPLATES), n),
+                       rng.integers(1, 10, n), runs)
+    credits = np.where(status == "created", 0, rng.integers(0, 60, n))
+    scheduled = trigger == "scheduled"
+    return {
+        "failure_reason": pa.array(reason, pa.string(), mask=~failed),
+        "webhook_failure_reason": pa.array(np.where(hook_failed, hook_text, ""), pa.string(),
+                                           mask=~hook),
+        "credits_used": pa.array(credits.astype(np.int64)),
+        "cached_credits_used": pa.array(rng.integers(0, 6, n) * (credits > 0)),
+        "workflow_schedule_id": pa.array(
+            np.char.add("wfs_", (workflow % SCHEDULES).astype(str)), pa.string(),
+            mask=~scheduled),
+    }
+
+
+def make_schedules(count: int = SCHEDULES) -> list[dict[str, Any]]:
+    """The schedules of the synthetic runs, as ``GET /v1/schedules`` lists them."""
+    return [{"workflow_schedule_id": f"wfs_{i}", "workflow_permanent_id": f"wpid_{i}",
+             "cron_expression": CRONS[i % len(CRONS)][0], "timezone": CRONS[i % len(CRONS)][1],
+             "enabled": i % 10 != 9, "created_at": "2025-06-01T00:00:00",
+             "modified_at": "2025-12-01T00:00:00"} for i in range(count)]
+
+
+def _size(result: Any) -> int:
+    """Rows of a result: a frame's length, or the length of a summary's per-workflow list."""
+    if isinstance(result, pd.DataFrame):
+        return len(result)
+    if result is None:
+        return 0
+    return len(result["workflows"] if "workflows" in result else result["by_workflow"])
+
+
 def cases(now: pd.Timestamp) -> list[tuple[str, Callable[[pd.DataFrame], Any], bool]]:
     """(label, call, primary): one primary call per helper, plus common variants."""
     wf = "workflow_permanent_id"
+    week, month = now - pd.Timedelta(days=7), pd.Timedelta(days=DAYS)
+    schedules = make_schedules()
     return [
         ("timings", analysis.timings, True),
         ("with_timings", analysis.with_timings, True),
@@ -158,6 +233,16 @@ def cases(now: pd.Timestamp) -> list[tuple[str, Callable[[pd.DataFrame], Any], b
         ("runs in flight every change", lambda d: analysis.runs_in_flight(d, now=now), False),
         ("stuck_runs", lambda d: analysis.stuck_runs(d, now=now), True),
         ("summary", lambda d: analysis.summary(d, now=now), True),
+        ("failure_signatures",
+         lambda d: analysis.failure_signatures(d, period_start=week, period_end=now), True),
+        ("workflow_signatures",
+         lambda d: analysis.workflow_signatures(d, period_start=week, period_end=now), True),
+        ("credit_summary", analysis.credit_summary, True),
+        ("webhook_delivery", analysis.webhook_delivery, True),
+        ("webhook_failure_signatures", analysis.webhook_failure_signatures, True),
+        ("failed_deliveries", analysis.failed_deliveries, False),
+        ("schedule_adherence",
+         lambda d: analysis.schedule_adherence(schedules, d, start=now - month, end=now), True),
     ]
 
 
@@ -181,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             result = call(df)
             seconds.append(time.perf_counter() - start)
-        size = len(result) if isinstance(result, pd.DataFrame) else len(result["workflows"])
+        size = _size(result)
         rows.append((label, statistics.median(seconds), size, primary))
         print(f"{label:<34} {rows[-1][1] * 1000:9.1f} ms  {size:>9,} rows"
               f"{'' if primary else '  (variant)'}", flush=True)

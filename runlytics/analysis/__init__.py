@@ -74,6 +74,7 @@ from ._common import (
 )
 from ._groups import MAX_BUCKETS
 from ._groups import _grouped_stats as _grouped_stats  # used by tests/test_analysis.py
+from .credits import CREDIT_COLUMNS, credit_summary
 from .failures import (
     DEFAULT_MIN_GROWTH,
     DEFAULT_TREND_PERIOD,
@@ -90,6 +91,22 @@ from .load import (
 )
 from .mix import status_mix, trigger_mix
 from .rates import success_rate, throughput
+from .schedules import (
+    DEFAULT_EARLY,
+    DEFAULT_STOP_AFTER,
+    DEFAULT_TOLERANCE,
+    MAX_FIRINGS,
+    expected_firings,
+    schedule_adherence,
+    schedule_firings,
+)
+from .signatures import (
+    MAX_SIGNATURE_CHARS,
+    NO_REASON,
+    failure_signature,
+    failure_signatures,
+    workflow_signatures,
+)
 from .timing import (
     DEFAULT_SKEW_TOLERANCE_SECONDS,
     METRICS,
@@ -97,26 +114,41 @@ from .timing import (
     timings,
     with_timings,
 )
+from .webhooks import failed_deliveries, webhook_delivery, webhook_failure_signatures
 
 __all__ = [
+    "CREDIT_COLUMNS",
+    "DEFAULT_EARLY",
     "DEFAULT_MIN_GROWTH",
     "DEFAULT_QUEUED_THRESHOLD",
     "DEFAULT_RUNNING_THRESHOLD",
     "DEFAULT_SKEW_TOLERANCE_SECONDS",
+    "DEFAULT_STOP_AFTER",
+    "DEFAULT_TOLERANCE",
     "DEFAULT_TREND_PERIOD",
     "FAILURE_STATUSES",
     "LATENCY_STATS",
     "MAX_BUCKETS",
+    "MAX_FIRINGS",
+    "MAX_SIGNATURE_CHARS",
     "METRICS",
     "NON_FINAL_STATUSES",
+    "NO_REASON",
     "TIMING_COLUMNS",
     "UNCATEGORIZED",
     "UNKNOWN",
+    "credit_summary",
+    "expected_firings",
+    "failed_deliveries",
     "failure_breakdown",
+    "failure_signature",
+    "failure_signatures",
     "failure_trends",
     "latency_summary",
     "require_columns",
     "runs_in_flight",
+    "schedule_adherence",
+    "schedule_firings",
     "status_mix",
     "stuck_runs",
     "success_rate",
@@ -124,7 +156,10 @@ __all__ = [
     "throughput",
     "timings",
     "trigger_mix",
+    "webhook_delivery",
+    "webhook_failure_signatures",
     "with_timings",
+    "workflow_signatures",
 ]
 
 #: Old public names, kept for one release: old name -> new name.
