@@ -25,7 +25,8 @@ _SUMS = ("total", "cached", "on_failed_runs", "provisional")
 
 def _bucket(df: pd.DataFrame, name: str) -> np.ndarray:
     values = pd.to_numeric(df[name], errors="coerce")
-    return values.fillna(0).to_numpy(dtype=np.int64)
+    counts: np.ndarray = values.fillna(0).to_numpy(dtype=np.int64)
+    return counts
 
 
 def _work(df: pd.DataFrame) -> pd.DataFrame | None:

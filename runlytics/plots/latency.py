@@ -197,7 +197,9 @@ def plot_duration_by_workflow(df: pd.DataFrame, *, ax: Axes | None = None,
     shown = stats.head(top)
     labels, data = _workflow_samples(df, shown, metric)
     lo = min(float(np.percentile(d, 5)) for d in data)
-    hi = max(float(np.percentile(d, 95)) for d in data)
+    # Every value 0 (runs that finished the instant they started): a 1 s axis, not
+    # an empty range that the seconds locator would fill with billions of ticks.
+    hi = max(max(float(np.percentile(d, 95)) for d in data), 1e-3)
     positive = [float(np.min(d[d > 0])) for d in data if (d > 0).any()]
     log = bool(positive) and _spans_decades(max(min(positive), lo), hi)
     dots = _draw_boxes(ax, data, labels, lo, log)

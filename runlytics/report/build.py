@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis, plots
+from .diagnostics import DIAGNOSTIC_COLUMNS, Diagnostics, diagnose, signature_records
 from .figures import PlotImage, render_images
 from .period import Period, Periods, check_tz, complete_since, resolve_period, when
 from .summary import failure_reasons, failure_table, fetch_dict, previous_doc
@@ -32,7 +33,7 @@ DEFAULT_TITLE = "Skyvern runs report"
 REPORT_COLUMNS = ("workflow_run_id", "workflow_permanent_id", "workflow_title", "status",
                   "trigger_type", "primary_failure_category", "failure_reason", "created_at",
                   "queued_at", "started_at", "finished_at")
-OPTIONAL_COLUMNS = ("next_attempt_at",)
+OPTIONAL_COLUMNS = ("next_attempt_at", *DIAGNOSTIC_COLUMNS)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Report:
     fetch_report: dict[str, Any] | None
     runs: pd.DataFrame = field(repr=False)
     context: pd.DataFrame = field(repr=False)
+    diagnostics: Diagnostics | None = field(default=None, repr=False)
     _images: list[PlotImage] | None = field(default=None, repr=False)
 
     @property
@@ -128,7 +130,14 @@ def build_report(df: pd.DataFrame, *, since: Any = None, until: Any = None, tz: 
         ``runs``, ``success_rate``, ``success_rate_n``, ``failed_runs``,
         ``status``, ``queue_seconds``, ``duration_seconds``; null figures when
         not covered), ``failure_trends`` (list, empty when not covered),
-        ``new_failure_categories``, ``thresholds``, ``source`` and ``fetch``.
+        ``new_failure_categories``, ``failure_signatures`` (a list: ``signature``,
+        ``runs``, ``previous_runs``, ``workflows``, ``first_seen``, ``last_seen``,
+        ``new``, ``growing``, ``example_run_ids``), ``credits`` (null without
+        credit data, else :func:`runlytics.analysis.credit_summary`),
+        ``webhooks`` (null when no delivery was recorded, else ``recorded``,
+        ``delivered``, ``failed``, ``delivery_rate``, ``by_workflow``,
+        ``failures_by_signature``, ``failed_deliveries``), ``thresholds``,
+        ``source`` and ``fetch``.
 
     Raises:
         UsageError: a bad ``tz``, ``since``/``until``, an empty period, or a
@@ -173,7 +182,10 @@ def build_report(df: pd.DataFrame, *, since: Any = None, until: Any = None, tz: 
     failures, trends = failure_table(runs, df, periods.period, periods.covered)
     doc = _summary_doc(figures, previous_figures, periods, trends, len(stuck),
                        tz=tz_name, generated_at=generated.isoformat())
-    doc.update(source=source, fetch=fetch)
+    diagnostics = diagnose(df, runs, periods.period)
+    doc.update(failure_signatures=signature_records(diagnostics.signatures),
+               credits=diagnostics.credits, webhooks=diagnostics.webhooks,
+               source=source, fetch=fetch)
     results = evaluate_thresholds(thresholds, doc)
     doc["thresholds"] = [r.to_dict() for r in results]
     return Report(
@@ -184,6 +196,7 @@ def build_report(df: pd.DataFrame, *, since: Any = None, until: Any = None, tz: 
         previous_summary=previous_figures if periods.covered else None,
         failures=failures, failure_reasons=failure_reasons(runs), stuck=stuck,
         thresholds=results, source=source, fetch_report=fetch, runs=runs, context=df,
+        diagnostics=diagnostics,
     )
 
 

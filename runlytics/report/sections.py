@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import analysis
 from .build import Report
+from .diagnostic_sections import credits_section, signatures_section, webhooks_section
 from .model import (
     Alert,
     Block,
@@ -241,9 +242,10 @@ def document(report: Report) -> Document:
         >>> from runlytics.report import build_report
         >>> from runlytics.frame import empty_frame
         >>> built = build_report(empty_frame(), since="2026-01-01", until="2026-01-08")
-        >>> [s.key for s in document(built).sections]
-        ['period', 'headline', 'workflows', 'failures', 'plots', 'stuck', 'provenance']
+        >>> " ".join(s.key for s in document(built).sections)
+        'period headline workflows failures signatures credits webhooks plots stuck provenance'
     """
     parts = [_header(report), _thresholds(report), _headline(report), _workflows(report),
-             _failures(report), _plots(report), _stuck(report), provenance(report)]
+             _failures(report), signatures_section(report), credits_section(report),
+             webhooks_section(report), _plots(report), _stuck(report), provenance(report)]
     return Document(report.title, tuple(part for part in parts if part is not None))
