@@ -59,7 +59,7 @@ from runlytics.client import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE  # noqa: E40
 RESULTS = HERE / "results.md"
 MEASURE = HERE / "measure.py"
 LATENCY = 0.02
-SECTIONS = ("fetch", "frame", "store", "analysis")
+SECTIONS = ("fetch", "frame", "store", "analysis", "depth")
 
 
 @dataclass(frozen=True)
@@ -75,13 +75,15 @@ class Plan:
     repeat: int  # timings inside one process (store, analysis)
     timeout: float  # seconds per worker process
     in_process: bool = False  # measure in this process: no fresh process per contender
+    depth_runs: int = 200_000  # the fetch at depth against the real server's cost model
+    depth_scale: float = 1.0  # its OFFSET cost per row, times this (a short list made deep)
 
 
 FULL = Plan("full", 50_000, 1_000_000, 1_000_000, 1_000_000, rounds=3, repeat=3, timeout=1800)
 # A smoke run: every code path once, in this process (a fresh process per
 # contender would cost more than the measurements), so its peaks are rougher.
 QUICK = Plan("quick", 5_000, 50_000, 50_000, 50_000, rounds=1, repeat=1, timeout=120,
-             in_process=True)
+             in_process=True, depth_runs=5_000, depth_scale=40.0)
 
 
 @dataclass
@@ -411,6 +413,37 @@ def bench_store(run: Run, env: dict[str, str]) -> None:
     ]
 
 
+def bench_depth(run: Run, env: dict[str, str]) -> None:
+    """Defaults vs a page_size-100 loop vs a (page_size, concurrency) sweep, at depth."""
+    import bench_depth
+
+    plan = run.plan
+    sweep = bench_depth.QUICK_SWEEP if plan.in_process else bench_depth.SWEEP
+    try:
+        figures = bench_depth.measure(plan.depth_runs, depth_scale=plan.depth_scale, sweep=sweep)
+    except RuntimeError as exc:
+        run.failed.append(f"depth: {exc}")
+        return
+    run.details["depth"] = figures
+    configs, best = figures["configs"], figures["best"]
+    rl, loop, top = configs["defaults"], configs["loop"], configs[best]
+    label = f"depth {plan.depth_runs:,} runs, real-server cost" + (
+        f" (OFFSET x{plan.depth_scale:g})" if plan.depth_scale != 1 else "")
+    cell = f"{secs(rl['wall'])} · {rl['requests']} requests"
+    why = (f"server query seconds: defaults {rl['server_query_seconds']:.1f}, best "
+           f"{top['server_query_seconds']:.1f}; build {rl['server_build_seconds']:.1f}")
+    run.rows.append(at_least(
+        Row(f"{label}: defaults vs page_size-100 loop", cell,
+            f"{secs(loop['wall'])} · {loop['requests']} requests",
+            times(figures["loop_over_defaults"], 5, " faster")),
+        figures["loop_over_defaults"], 5, why))
+    run.rows.append(at_most(
+        Row(f"{label}: defaults vs best swept", cell,
+            f"{best}: {secs(top['wall'])} · {top['requests']} requests",
+            times(figures["defaults_over_best"], 1.2, " the best")),
+        figures["defaults_over_best"], 1.2, why))
+
+
 def bench_analysis(run: Run, env: dict[str, str]) -> None:
     plan = run.plan
     n = plan.analysis_runs
@@ -454,6 +487,8 @@ FIGURES: dict[str, dict[str, str]] = {
     "store": {"runs": NUMBER, "write": SUMMARY, "read": SUMMARY, "file_bytes": NUMBER,
               "json_bytes_per_run": NUMBER},
     "analysis": {"runs": NUMBER},  # and "helpers", one summary each
+    "depth": {"runs": NUMBER, "depth_scale": NUMBER, "loop_over_defaults": NUMBER,
+              "defaults_over_best": NUMBER},
 }
 OPTIONAL = {"fetch": ("sdk",), "analysis": ("report",)}
 
@@ -666,6 +701,12 @@ def details_md(run: Run) -> list[str]:
                      f"path. CPU-time ratios: naive/runlytics "
                      f"{frame['naive']['cpu'] / rl['cpu']:.2f}x, runlytics/floor "
                      f"{rl['cpu'] / frame['floor']['cpu']:.2f}x.")
+    depth = run.details.get("depth")
+    if depth:
+        facts.append(f"- Depth ({depth['runs']:,} runs, OFFSET cost x{depth['depth_scale']:g}): "
+                     + "; ".join(f"{label} (page_size {f['page_size']} × {f['concurrency']}) "
+                                 f"{f['wall']:.2f} s, {f['requests']} requests"
+                                 for label, f in depth["configs"].items()) + ".")
     return out + facts
 
 
@@ -756,7 +797,8 @@ def main(argv: list[str] | None = None) -> int:
     started, clock = load(), time.perf_counter()
     say(f"runlytics benchmark ({plan.name}); load average {started}")
     benches: dict[str, Callable[[Run, dict[str, str]], None]] = {
-        "frame": bench_frame, "store": bench_store, "analysis": bench_analysis}
+        "frame": bench_frame, "store": bench_store, "analysis": bench_analysis,
+        "depth": bench_depth}
     with tempfile.TemporaryDirectory(prefix="runlytics-bench-") as folder:
         workdir = Path(folder)
         server = None

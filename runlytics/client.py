@@ -45,7 +45,7 @@ DEFAULT_BASE_URL = "https://api.skyvern.com"
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 RUNS_PATH = "/v1/workflows/runs"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_BASE_ENV = "RUNLYTICS_RETRY_BASE_SECONDS"
 TIMEOUT_ENV = "RUNLYTICS_TIMEOUT_SECONDS"
 
@@ -56,18 +56,31 @@ class RetryPolicy:
 
     Waits grow as ``base_seconds * 2**attempt`` with full jitter, capped at
     ``cap_seconds``; a ``Retry-After`` header is honoured when it asks for
-    longer. A request gives up after ``max_attempts`` tries or once the waits
-    it has made would pass ``max_total_wait_seconds``.
+    longer. A request gives up after ``max_attempts`` tries, after
+    ``max_500_attempts`` answers of 500 (the server's unhandled error: a
+    database hiccup passes, a bug does not, so it gets a smaller budget), or
+    once the waits it has made would pass ``max_total_wait_seconds``.
+
+    Example:
+        >>> policy = RetryPolicy()
+        >>> policy.gives_up(attempts=3, answers_500=3), policy.gives_up(attempts=3, answers_500=0)
+        (True, False)
     """
 
     max_attempts: int = 6
     base_seconds: float = 0.25
     cap_seconds: float = 30.0
     max_total_wait_seconds: float = 120.0
+    max_500_attempts: int = 3
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         backoff = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** attempt))
         return max(backoff, retry_after or 0.0)
+
+    def gives_up(self, *, attempts: int, answers_500: int) -> bool:
+        """Whether a request that failed ``attempts`` times (``answers_500`` of
+        them with a 500) has spent its budget; the total wait is checked apart."""
+        return attempts >= self.max_attempts or answers_500 >= self.max_500_attempts
 
 
 @dataclass
@@ -213,7 +226,7 @@ class RunsClient:
         # built once for every attempt; its redacted form only when a message needs it
         url = httpx.URL(f"{self.base_url}{path}", params=query)
         waited = 0.0
-        attempt = 0
+        attempt = answers_500 = 0
         while True:
             self._wait_for_pause()
             sent = time.monotonic()
@@ -223,9 +236,10 @@ class RunsClient:
                 return result
             failure = result
             attempt += 1
+            answers_500 += isinstance(failure, APIError) and failure.status_code == 500
             delay = self.retry.delay(attempt, retry_after)
-            if attempt >= self.retry.max_attempts or waited + delay > \
-                    self.retry.max_total_wait_seconds:
+            if self.retry.gives_up(attempts=attempt, answers_500=answers_500) or \
+                    waited + delay > self.retry.max_total_wait_seconds:
                 raise _final_error(failure, attempt, safe_url(url))
             with self._lock:
                 self.counters.retries += 1

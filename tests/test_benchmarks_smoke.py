@@ -27,6 +27,8 @@ REQUIRED = [
     r"Parquet read 50,000 runs",
     r"Parquet bytes per run",
     r"analysis helpers on 50,000 runs",
+    r"depth 5,000 runs, real-server cost \(OFFSET x40\): defaults vs page_size-100 loop",
+    r"depth 5,000 runs, real-server cost \(OFFSET x40\): defaults vs best swept",
 ]
 OPTIONAL = {
     r"fetch 5,000 runs @ 20 ms: vs official SDK loop": "SKIPPED fetch with the official SDK",

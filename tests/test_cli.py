@@ -318,3 +318,21 @@ def test_sync_killed_at_random_moments_stays_readable_and_converges(capsys, tmp_
     fresh = read_frame(tmp_path / "fresh.parquet")
     pd.testing.assert_frame_equal(synced, fresh)
     assert not [p for p in root.rglob("*") if p.name.startswith(".")]  # no temporary files
+
+
+def test_simulate_with_the_real_server_cost(capsys, monkeypatch):
+    """``--real-server-cost`` serves a simulator with the measured costs; ``--server-errors``
+    sets its share of 500s."""
+    import runlytics.simulator as simulator
+    from runlytics.simulator import RealServerCost
+
+    served = []
+    monkeypatch.setattr(simulator, "run_forever", lambda *a, sim, **k: served.append(sim))
+    assert main(["simulate", "--runs", "20", "--real-server-cost", "--server-errors", "0.1"]) == 0
+    assert main(["simulate", "--runs", "20"]) == 0
+    assert [s.cost_model for s in served] == [RealServerCost(error_rate=0.1), None]
+
+
+def test_simulate_refuses_a_share_of_errors_outside_0_to_1(capsys):
+    code, out, err = run(capsys, "simulate", "--real-server-cost", "--server-errors", "1.5")
+    assert_usage_error(code, out, err, "--server-errors: must be a share within 0..1, got '1.5'")

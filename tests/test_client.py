@@ -122,7 +122,7 @@ def test_max_runs_gives_the_newest():
     assert report.stopped_because == "max_runs"
 
 
-@pytest.mark.parametrize("status", [429, 502, 503, 504])
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_retryable_statuses_are_retried(status):
     page = httpx.Response(status, headers={"retry-after": "0"},
                           text="<html><body>Bad Gateway</body></html>")
@@ -170,6 +170,31 @@ def test_retries_are_bounded_and_the_error_is_clear():
     with pytest.raises(TransportError, match="gave up after 4 attempts") as info:
         fetch(api, concurrency=1)
     assert KEY not in str(info.value)
+
+
+def test_a_lasting_500_gets_a_smaller_budget_than_503():
+    """A 500 is retried (a database hiccup passes) but gives up after
+    ``max_500_attempts``, before the ``max_attempts`` a 503 gets."""
+    body = {"error": "Unexpected error: OperationalError"}
+    api = FakeAPI([], script=[httpx.Response(500, json=body)] * 10)
+    policy = RetryPolicy(max_attempts=6, base_seconds=0.001, max_500_attempts=3)
+    with pytest.raises(ServerError, match="HTTP 500.*Unexpected error: OperationalError") as info:
+        fetch(api, concurrency=1, retry=policy)
+    assert len(api.calls) == 3
+    assert info.value.status_code == 500
+    api = FakeAPI([], script=[httpx.Response(503, json={"detail": "db down"})] * 10)
+    with pytest.raises(ServerError, match="HTTP 503"):
+        fetch(api, concurrency=1, retry=policy)
+    assert len(api.calls) == 6
+
+
+def test_500_budget_counts_only_500s():
+    """Other failures before the 500s do not use up the 500 budget."""
+    script = [httpx.ConnectError("refused")] * 2 + [httpx.Response(500, json={})] * 2
+    api = FakeAPI(runs(5), script=script)
+    df, report = fetch(api, concurrency=1, retry=RetryPolicy(max_attempts=6, base_seconds=0.001))
+    assert len(df) == 5
+    assert report.retry_reasons == {"connection": 2, "500": 2}
 
 
 def test_total_wait_is_bounded():

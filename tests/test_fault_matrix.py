@@ -78,7 +78,7 @@ def assert_one_line(err: str) -> str:
 
 # -- transient faults: retried, then the exact answer ------------------------------
 
-TRANSIENT = ["429", "503", "502", "504", "drop", "slow", "truncate", "truncate_short",
+TRANSIENT = ["429", "500", "503", "502", "504", "drop", "slow", "truncate", "truncate_short",
              "object"]
 
 
@@ -112,18 +112,35 @@ def test_retry_after_as_an_http_date_is_honoured(capsys, tmp_path):
     pd.testing.assert_frame_equal(read_back(out), truth(sim))
 
 
-def test_a_single_500_fails_the_fetch_at_once(capsys, tmp_path):
-    """The server's unhandled error is not retried (only 429/502/503/504 and network
-    faults are): the command fails clearly, even when the next request would pass."""
+def test_a_500_is_retried_and_the_file_is_exact(capsys, tmp_path):
+    """The server's database hiccup (500 OperationalError) passes: retried, then exact."""
+    sim = Simulator(n_runs=200, seed=4, now=NOW)
+    out = tmp_path / "runs.parquet"
+    with serve(sim) as url:
+        sim.fail_next("500", 2)
+        code, stdout, stderr = fetch_cli(capsys, url, out)
+    assert code == 0, stderr
+    assert stdout == f"wrote 200 runs to {out}\n"
+    assert "2 retries (500: 2)" in stderr
+    pd.testing.assert_frame_equal(read_back(out), truth(sim))
+    assert read_metadata(out)["fetch_report"]["retry_reasons"] == {"500": 2}
+
+
+def test_a_lasting_500_fails_after_fewer_attempts_than_503(capsys, tmp_path):
+    """Three 500s on one request: the command gives up on it with the server's detail,
+    one line, exit 1, the old file untouched, before the six attempts a 503 gets."""
     sim = Simulator(n_runs=200, seed=4, now=NOW)
     out = tmp_path / "runs.parquet"
     out.write_bytes(OLD_BYTES)
     with serve(sim) as url:
-        sim.fail_next("500", 1)
-        code, stdout, stderr = fetch_cli(capsys, url, out)
+        sim.fail_next("500", 10_000)
+        code, stdout, stderr = fetch_cli(capsys, url, out, "--concurrency", "1")
+        requests = sim.request_count
     assert code == 1 and stdout == ""
     line = assert_one_line(stderr)
-    assert "HTTP 500" in line and "Unexpected error: OperationalError" in line
+    assert "HTTP 500 from http://127.0.0.1:" in line
+    assert "Unexpected error: OperationalError" in line
+    assert requests == 3
     assert out.read_bytes() == OLD_BYTES
     assert_only(tmp_path, "runs.parquet")
 

@@ -124,7 +124,7 @@ def test_a_clamped_page_size_still_gets_everything():
     assert report.page_size_clamped_to == 37
 
 
-@pytest.mark.parametrize("kind", ["429", "503", "502", "504", "drop", "truncate",
+@pytest.mark.parametrize("kind", ["429", "500", "503", "502", "504", "drop", "truncate",
                                   "truncate_short", "object", "slow"])
 def test_transient_faults_are_retried_to_the_exact_answer(kind):
     sim = Simulator(n_runs=800, seed=4, now=NOW)

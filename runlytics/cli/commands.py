@@ -31,14 +31,16 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from ..simulator import Simulator, run_forever
+    from ..simulator import RealServerCost, Simulator, run_forever
 
     def ready(url: str) -> None:
         print(f"simulated Skyvern API at {url} (API key: {args.key}); Ctrl-C stops it\n"
               f"  try: SKYVERN_BASE_URL={url} SKYVERN_API_KEY={args.key} "
               "runlytics fetch --out runs.parquet", flush=True)
 
-    sim = Simulator(n_runs=args.runs, seed=args.seed, api_key=args.key, hostile=args.hostile)
+    cost = (RealServerCost(error_rate=args.server_errors) if args.real_server_cost else None)
+    sim = Simulator(n_runs=args.runs, seed=args.seed, api_key=args.key, hostile=args.hostile,
+                    cost_model=cost)
     sim.latency = args.latency_ms / 1000.0
     run_forever(args.host, args.port, on_ready=ready, live=not args.frozen, sim=sim)
     return EXIT_OK

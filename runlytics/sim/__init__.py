@@ -10,7 +10,8 @@ Modules (each does one thing; :class:`Simulator` ties them together):
 ``core`` the simulator, ``history`` and ``planner`` and ``attempts`` and
 ``workflows`` the seeded history, ``runs`` one run's state and JSON,
 ``clock`` the lifecycle, ``index`` order and LIMIT/OFFSET pages, ``routes``
-and ``params`` requests to replies, ``faults`` injected faults, ``reply``
+and ``params`` requests to replies, ``faults`` injected faults, ``cost`` the
+real server's cost at depth (off unless ``cost_model=`` is given), ``reply``
 the answer before it is written, ``server`` HTTP, ``fields`` and ``vocab``
 constants and word lists.
 
@@ -25,6 +26,7 @@ Example:
 """
 
 from .core import FAULT_KINDS, Simulator
+from .cost import RealServerCost
 from .fields import API_FIELDS
 from .routes import EXPIRED_KEY, UNKNOWN_ORG_KEY
 from .server import mock_transport, run_forever, serve
@@ -34,6 +36,7 @@ __all__ = [
     "EXPIRED_KEY",
     "FAULT_KINDS",
     "UNKNOWN_ORG_KEY",
+    "RealServerCost",
     "Simulator",
     "mock_transport",
     "run_forever",

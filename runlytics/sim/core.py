@@ -35,6 +35,7 @@ import orjson
 
 from . import routes
 from .clock import Clock
+from .cost import Database, RealServerCost
 from .faults import FAULT_KINDS, FaultPlan
 from .fields import STATUSES, US, from_us, now_us, to_us
 from .history import make_history, new_run_ids
@@ -76,12 +77,15 @@ class Simulator:
         days: length of the history window.
         tie_groups: batches of runs (a few to a few hundred each) sharing one
             ``created_at`` to the microsecond.
+        cost_model: a :class:`~runlytics.sim.cost.RealServerCost` to answer
+            list requests as slowly as the real server (None: at once).
 
     Attributes (switches, change them at any time):
         latency: seconds slept before each answer.
         max_page_size: a gateway's silent page_size cap (None: no cap).
         create_per_request: new runs created right before each list answer.
         slow_seconds: delay of the ``"slow"`` fault.
+        cost_model: as above; ``database`` has its slots and counters.
         fault_rates: ``{kind: probability}`` of a fault on each list request.
         request_count: list requests answered or failed since the last reset.
         requests: ``(path, query, status)`` of every request, query as
@@ -100,7 +104,8 @@ class Simulator:
 
     def __init__(self, n_runs: int = 5000, n_workflows: int = 12, seed: int = 7,
                  now: datetime | None = None, api_key: str | None = "sim-key",
-                 hostile: bool = False, *, days: float = 30.0, tie_groups: int = 0) -> None:
+                 hostile: bool = False, *, days: float = 30.0, tie_groups: int = 0,
+                 cost_model: RealServerCost | None = None) -> None:
         if n_runs < 0 or n_workflows < 1 or days <= 0 or tie_groups < 0:
             raise ValueError("need n_runs >= 0, n_workflows >= 1, days > 0, tie_groups >= 0")
         self.seed = seed
@@ -114,6 +119,7 @@ class Simulator:
         self.request_count = 0
         self.requests: list[tuple[str, dict[str, list[str]], int | None]] = []
         self._lock = threading.RLock()
+        self.cost_model = cost_model
         self._clock = Clock(to_us(now) if now is not None else now_us())
         start = self._clock.now - int(days * 86_400 * US)
         prng = random.Random(f"runlytics-sim:{seed}:workflows")
@@ -126,9 +132,7 @@ class Simulator:
         self._factory = RunFactory(random.Random(f"runlytics-sim:{seed}:runs"), self._workflows,
                                    hostile=hostile)
         self._wf_p = np.array(weights) / sum(weights)
-        # Building (and below, decoding) hundreds of thousands of small objects
-        # triggers the cyclic GC over and over for nothing: none of them are garbage.
-        with _gc_paused():
+        with _gc_paused():  # hundreds of thousands of small objects, none garbage
             self._build_history(np.random.default_rng(seed), n_runs, start, tie_groups)
 
     # -- construction ----------------------------------------------------------
@@ -260,8 +264,7 @@ class Simulator:
             >>> {r["status"] for r in sim.runs(status="failed")}
             {'failed'}
         """
-        if isinstance(status, str):
-            status = (status,)
+        status = (status,) if isinstance(status, str) else status
         statuses = frozenset(status) if status is not None else None
         if statuses is not None and not statuses <= set(STATUSES):
             raise ValueError(f"unknown status in {sorted(statuses)}")
@@ -296,6 +299,15 @@ class Simulator:
             return list(self._index.get(run_id).codes)
 
     # -- switches --------------------------------------------------------------
+    @property
+    def cost_model(self) -> RealServerCost | None:
+        """The real server's costs (None: answer at once); setting it resets ``database``."""
+        return self.database.model
+
+    @cost_model.setter
+    def cost_model(self, model: RealServerCost | None) -> None:
+        self.database = Database(model, random.Random(f"runlytics-sim:{self.seed}:cost"))
+
     @property
     def fault_rates(self) -> dict[str, float]:
         """``{kind: probability}`` of a random fault on each list request (seeded)."""
@@ -365,6 +377,7 @@ class Simulator:
             else:
                 reply = self._list_request(found[1], query, headers)
             self.requests.append((path, query, reply.status if reply.action != "drop" else None))
+        self.database.spend(reply)  # outside the lock: other requests go on meanwhile
         if self.latency:
             reply.delay += self.latency
         return reply
@@ -379,7 +392,7 @@ class Simulator:
         if fault is not None and fault.replaces_answer:
             return fault.apply(Reply(0, b""))
         reply = (routes.check_auth(self.api_key, headers.get("x-api-key"))
-                 or routes.runs_reply(self._index, query, wpid,
+                 or routes.runs_reply(self._index, query, wpid, database=self.database,
                                       max_page_size=self.max_page_size))
         if fault is not None:
             reply = fault.apply(reply, slow_seconds=self.slow_seconds)

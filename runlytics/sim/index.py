@@ -168,6 +168,25 @@ class RunIndex:
         Returns:
             A JSON array of run objects, ``b"[]"`` past the end.
         """
+        order, neg, lo, hi, first, last = self._bounds(q, wpid, max_page_size)
+        if first >= hi:
+            return b"[]"
+        return json_array(self._cut(order, neg, lo, hi, first, last))
+
+    def span(self, q: ListQuery, wpid: str | None, *,
+             max_page_size: int | None = None) -> tuple[int, int]:
+        """``(rows the OFFSET skips, rows the page returns)`` of :meth:`page`.
+
+        Example:
+            >>> import random
+            >>> RunIndex(random.Random(1)).span(ListQuery(page=3), None)
+            (0, 0)
+        """
+        _, _, lo, hi, first, last = self._bounds(q, wpid, max_page_size)
+        return min(first, hi) - lo, max(0, last - first)
+
+    def _bounds(self, q: ListQuery, wpid: str | None, max_page_size: int | None
+                ) -> tuple[list[Run], list[int], int, int, int, int]:
         order, neg = self.view(q.statuses, q.search, q.error_code, wpid)
         lo, hi = 0, len(order)
         if q.created_end is not None:
@@ -176,10 +195,7 @@ class RunIndex:
             hi = bisect_right(neg, -q.created_start)
         size = capped_page_size(q.page_size, max_page_size)
         first = lo + (q.page - 1) * size
-        if first >= hi:
-            return b"[]"
-        last = min(hi, first + size)
-        return json_array(self._cut(order, neg, lo, hi, first, last))
+        return order, neg, lo, hi, first, min(hi, first + size)
 
     def _cut(self, order: list[Run], neg: list[int], lo: int, hi: int, first: int,
              last: int) -> list[Run]:

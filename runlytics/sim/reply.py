@@ -8,7 +8,7 @@ HTTP/1.1 or as an ``httpx.Response``. Bodies are compact JSON, as FastAPI's
 
 Example:
     >>> json_reply(404, {"detail": "Not Found"})
-    Reply(status=404, body=b'{"detail":"Not Found"}', headers=(), content_type='application/json', delay=0.0, action=None)
+    Reply(status=404, body=b'{"detail":"Not Found"}', headers=(), content_type='application/json', delay=0.0, action=None, work=(0.0, 0.0))
 """  # noqa: E501
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ class Reply:
 
     ``action`` is None (send normally), ``"drop"`` (close without a response) or
     ``"truncate_short"`` (announce the full Content-Length, send half, close).
-    ``delay`` is slept before answering, outside the simulator's lock.
+    ``delay`` is slept before answering, outside the simulator's lock;
+    ``work`` is the (database, row-building) seconds a cost model charges
+    (:mod:`runlytics.sim.cost`), spent by the simulator in the same place.
 
     Example:
         >>> Reply(200, b"[]").content_type
@@ -46,6 +48,7 @@ class Reply:
     content_type: str = "application/json"
     delay: float = 0.0
     action: str | None = None
+    work: tuple[float, float] = (0.0, 0.0)
 
 
 def json_reply(status: int, obj: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from .cost import Database
 from .index import RunIndex
 from .params import capped_page_size, parse_list_query, parse_page_query
 from .reply import Reply, json_reply
@@ -153,7 +154,7 @@ def check_auth(expected: str | None, given: str | None) -> Reply | None:
 
 
 def runs_reply(index: RunIndex, query: Mapping[str, list[str]], wpid: str | None, *,
-               max_page_size: int | None = None) -> Reply:
+               max_page_size: int | None = None, database: Database | None = None) -> Reply:
     """Answer an authenticated run-list request: one page, or the 422.
 
     Args:
@@ -162,9 +163,11 @@ def runs_reply(index: RunIndex, query: Mapping[str, list[str]], wpid: str | None
         wpid: the workflow of ``/v1/workflows/{wpid}/runs`` (which also takes
             the created_at window), None for the organisation-wide list.
         max_page_size: a gateway's silent page-size cap.
+        database: the cost model to price the page with (its 500s, the 503
+            above the row ceiling, the seconds in ``reply.work``).
 
     Returns:
-        200 with a bare JSON array, or 422.
+        200 with a bare JSON array, or 422 (or the cost model's 500/503).
 
     Example:
         >>> import random
@@ -174,7 +177,14 @@ def runs_reply(index: RunIndex, query: Mapping[str, list[str]], wpid: str | None
     parsed = parse_list_query(query, windowed=wpid is not None)
     if isinstance(parsed, Reply):
         return parsed
-    return Reply(200, index.page(parsed, wpid, max_page_size=max_page_size))
+
+    def answer() -> Reply:
+        return Reply(200, index.page(parsed, wpid, max_page_size=max_page_size))
+
+    if database is None:
+        return answer()
+    skipped, rows = index.span(parsed, wpid, max_page_size=max_page_size)
+    return database.price(skipped=skipped, rows=rows, answer=answer)
 
 
 def workflows_reply(workflows: Sequence[Workflow], query: Mapping[str, list[str]], *,
@@ -185,9 +195,11 @@ def workflows_reply(workflows: Sequence[Workflow], query: Mapping[str, list[str]
         workflows: the organisation's workflows.
         query: parsed query string (``page``, ``page_size``).
         max_page_size: a gateway's silent page-size cap.
+        database: the cost model to price the page with (its 500s, the 503
+            above the row ceiling, the seconds in ``reply.work``).
 
     Returns:
-        200 with a bare JSON array, or 422.
+        200 with a bare JSON array, or 422 (or the cost model's 500/503).
 
     Example:
         >>> workflows_reply([], {"page_size": ["0"]}).status
