@@ -27,8 +27,16 @@ def _note(text: str) -> Paragraph:
     return Paragraph((Text(text),), "note")
 
 
-def _ids(ids: Any, limit: int = 3) -> tuple[Text, ...]:
-    return tuple(Text(i, True, 40, "id") for i in list(ids)[:limit])
+def _ids(ids: Any, limit: int = 3) -> Text:
+    shown = ", ".join(str(i) for i in list(ids)[:limit])
+    return Text(shown, True, 140, "id") if shown else Text("–", style="missing")
+
+
+def _workflow(report: Report, wpid: Any) -> tuple[Text, Text]:
+    """A workflow's latest title (from the summary) and its id."""
+    titles = {w["workflow_permanent_id"]: w["workflow_title"]
+              for w in report.summary["workflows"]}
+    return Text(titles.get(wpid), True, 80), Text(wpid, True, 60, "id")
 
 
 def _flag(row: Any) -> Text:
@@ -49,8 +57,7 @@ def signatures_section(report: Report) -> Section:
     tz = report.tz
     rows = tuple((Text(r.signature, True, 160), Text(fmt_int(r.runs)),
                   Text(fmt_int(r.previous_runs)), Text(fmt_int(r.workflows)),
-                  Text(fmt_time(r.first_seen, tz)), _flag(r), _ids(r.example_run_ids) or
-                  Text("–", style="missing"))
+                  Text(fmt_time(r.first_seen, tz)), _flag(r), _ids(r.example_run_ids))
                  for r in table.head(MAX_SIGNATURE_ROWS).itertuples(index=False))
     columns = (Column("Signature"), Column("Failed runs", True), Column("Previous period", True),
                Column("Workflows", True), Column(f"First seen ({tz})", True), Column("Trend"),
@@ -64,8 +71,8 @@ def signatures_section(report: Report) -> Section:
     return Section("signatures", "Failure signatures", tuple(blocks), keys)
 
 
-def _credit_rows(groups: list[dict[str, Any]], key: str) -> tuple[tuple[Any, ...], ...]:
-    return tuple((Text(g.get(key) or "unknown", True, 60), Text(fmt_int(g["total"])),
+def _credit_rows(report: Report, groups: list[dict[str, Any]]) -> tuple[tuple[Any, ...], ...]:
+    return tuple((_workflow(report, g["workflow_permanent_id"]), Text(fmt_int(g["total"])),
                   Text(fmt_int(g["cached"])), Text(fmt_int(g["on_failed_runs"])),
                   Text(f"{g['per_successful_run']:.1f}" if g.get("per_successful_run")
                        is not None else "–"))
@@ -93,7 +100,7 @@ def credits_section(report: Report) -> Section:
     columns = (Column("Workflow"), Column("Credits", True), Column("Cached", True),
                Column("On failed runs", True), Column("Per successful run", True))
     blocks += [Heading("By workflow"),
-               Table(columns, _credit_rows(credits["by_workflow"], "workflow_permanent_id"))]
+               Table(columns, _credit_rows(report, credits["by_workflow"]))]
     return Section("credits", "Credits", tuple(blocks), ("credits",))
 
 
@@ -106,7 +113,7 @@ def webhooks_section(report: Report) -> Section:
     intro = Paragraph((Text(f"{fmt_int(hooks['delivered'])} of {fmt_int(hooks['recorded'])} "
                             f"recorded callbacks delivered ({fmt_pct(hooks['delivery_rate'])}); "
                             f"{fmt_int(hooks['failed'])} failed."),))
-    rows = tuple((Text(w["workflow_permanent_id"], True, 60, "id"), Text(fmt_int(w["recorded"])),
+    rows = tuple((_workflow(report, w["workflow_permanent_id"]), Text(fmt_int(w["recorded"])),
                   Text(fmt_int(w["failed"])), Text(fmt_pct(w["delivery_rate"])))
                  for w in hooks["by_workflow"][:MAX_ROWS])
     blocks: list[Block] = [intro, Table((Column("Workflow"), Column("Recorded", True),
@@ -115,7 +122,7 @@ def webhooks_section(report: Report) -> Section:
     failed = hooks["failed_deliveries"][:MAX_ROWS]
     if failed:
         frows = tuple((Text(f["workflow_run_id"], True, 40, "id"),
-                       Text(f["workflow_permanent_id"], True, 60, "id"),
+                       _workflow(report, f["workflow_permanent_id"]),
                        Text(f["reason"], True, 160)) for f in failed)
         blocks += [Heading("Failed deliveries, newest first"),
                    Table((Column("Run"), Column("Workflow"), Column("Reason")), frows)]

@@ -193,7 +193,10 @@ class AttemptPlanner:
             1, ((f - s) / US / 12 * (0.6 + u[:, 14] * 0.8)).astype(np.int64)))
         cached = np.where(self._code_share[w] > 0.5, (credits * u[:, 15] * 0.8).astype(np.int64),
                           0)
-        webhook_fail = (self._has_webhook[w] & (u[:, 16] < 0.04)).tolist()
+        # The server records "" when the callback was delivered, the error when it failed.
+        has_webhook = self._has_webhook[w]
+        webhook = np.where(has_webhook & (u[:, 16] < 0.04), 2, has_webhook.astype(np.int8))
+        webhook_outcome = [(None, "", _WEBHOOK_FAIL)[k] for k in webhook.tolist()]
         code_only = (u[:, 17] < 0.03).tolist()
         out = []
         prng = self.prng
@@ -204,7 +207,7 @@ class AttemptPlanner:
         for i, (tq, qs, si, psi, pei, fi, oc, cq, pa, cr, ca, wi, lg) in enumerate(
                 zip(*cols, strict=True)):
             a = Attempt(tq, qs, None if cq else si, psi if pa else None, pei if pa else None,
-                        fi, _STATUS[oc], cr, ca, _WEBHOOK_FAIL if webhook_fail[i] else None)
+                        fi, _STATUS[oc], cr, ca, webhook_outcome[i])
             if oc != _COMPLETED:
                 self._texts(a, wfs[wi], lg)
             elif code_only[i]:
