@@ -74,13 +74,22 @@ from ._common import (
 )
 from ._groups import MAX_BUCKETS
 from ._groups import _grouped_stats as _grouped_stats  # used by tests/test_analysis.py
+from .censored import MATERIAL_SECONDS, MATERIAL_SHARE, censored_latency, km_quantiles
+from .changes import CHANGE_COLUMNS, CHANGE_METRICS, DEFAULT_ALPHA, DEFAULT_MIN_N, changes
 from .failures import (
     DEFAULT_MIN_GROWTH,
     DEFAULT_TREND_PERIOD,
     failure_breakdown,
     failure_trends,
 )
+from .flaky import (
+    DEFAULT_FLAKY_FLIP_RATE,
+    DEFAULT_MIN_RUNS,
+    FLAKY_COLUMNS,
+    flaky_workflows,
+)
 from .headline import summary
+from .intervals import DEFAULT_CONFIDENCE, wilson_interval, wilson_intervals
 from .latency import LATENCY_STATS, latency_summary
 from .load import (
     DEFAULT_QUEUED_THRESHOLD,
@@ -99,21 +108,35 @@ from .timing import (
 )
 
 __all__ = [
+    "CHANGE_COLUMNS",
+    "CHANGE_METRICS",
+    "DEFAULT_ALPHA",
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_FLAKY_FLIP_RATE",
     "DEFAULT_MIN_GROWTH",
+    "DEFAULT_MIN_N",
+    "DEFAULT_MIN_RUNS",
     "DEFAULT_QUEUED_THRESHOLD",
     "DEFAULT_RUNNING_THRESHOLD",
     "DEFAULT_SKEW_TOLERANCE_SECONDS",
     "DEFAULT_TREND_PERIOD",
     "FAILURE_STATUSES",
+    "FLAKY_COLUMNS",
     "LATENCY_STATS",
+    "MATERIAL_SECONDS",
+    "MATERIAL_SHARE",
     "MAX_BUCKETS",
     "METRICS",
     "NON_FINAL_STATUSES",
     "TIMING_COLUMNS",
     "UNCATEGORIZED",
     "UNKNOWN",
+    "censored_latency",
+    "changes",
     "failure_breakdown",
     "failure_trends",
+    "flaky_workflows",
+    "km_quantiles",
     "latency_summary",
     "require_columns",
     "runs_in_flight",
@@ -124,6 +147,8 @@ __all__ = [
     "throughput",
     "timings",
     "trigger_mix",
+    "wilson_interval",
+    "wilson_intervals",
     "with_timings",
 ]
 
