@@ -243,7 +243,20 @@ def cases(now: pd.Timestamp) -> list[tuple[str, Callable[[pd.DataFrame], Any], b
         ("failed_deliveries", analysis.failed_deliveries, False),
         ("schedule_adherence",
          lambda d: analysis.schedule_adherence(schedules, d, start=now - month, end=now), True),
+        ("success_rate + wilson by workflow", _wilson_by_workflow, True),
+        ("censored_latency", lambda d: analysis.censored_latency(d, now=now), True),
+        ("changes last 7 days", lambda d: analysis.changes(
+            d, period_start=now - pd.Timedelta("7D"), period_end=now), True),
+        ("changes 7 days vs 21", lambda d: analysis.changes(
+            d, period_start=now - pd.Timedelta("7D"), period_end=now, baseline="21d"), False),
+        ("flaky_workflows", analysis.flaky_workflows, True),
     ]
+
+
+def _wilson_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
+    """Success rates by workflow with their Wilson intervals (both timed together)."""
+    rates = analysis.success_rate(df, by="workflow_permanent_id")
+    return analysis.wilson_intervals(rates["n_completed"], rates["n_finished"])
 
 
 def main(argv: list[str] | None = None) -> int:

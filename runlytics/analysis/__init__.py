@@ -74,6 +74,8 @@ from ._common import (
 )
 from ._groups import MAX_BUCKETS
 from ._groups import _grouped_stats as _grouped_stats  # used by tests/test_analysis.py
+from .censored import MATERIAL_SECONDS, MATERIAL_SHARE, censored_latency, km_quantiles
+from .changes import CHANGE_COLUMNS, CHANGE_METRICS, DEFAULT_ALPHA, DEFAULT_MIN_N, changes
 from .credits import CREDIT_COLUMNS, credit_summary
 from .failures import (
     DEFAULT_MIN_GROWTH,
@@ -81,7 +83,14 @@ from .failures import (
     failure_breakdown,
     failure_trends,
 )
+from .flaky import (
+    DEFAULT_FLAKY_FLIP_RATE,
+    DEFAULT_MIN_RUNS,
+    FLAKY_COLUMNS,
+    flaky_workflows,
+)
 from .headline import summary
+from .intervals import DEFAULT_CONFIDENCE, wilson_interval, wilson_intervals
 from .latency import LATENCY_STATS, latency_summary
 from .load import (
     DEFAULT_QUEUED_THRESHOLD,
@@ -117,9 +126,16 @@ from .timing import (
 from .webhooks import failed_deliveries, webhook_delivery, webhook_failure_signatures
 
 __all__ = [
+    "CHANGE_COLUMNS",
+    "CHANGE_METRICS",
     "CREDIT_COLUMNS",
+    "DEFAULT_ALPHA",
+    "DEFAULT_CONFIDENCE",
     "DEFAULT_EARLY",
+    "DEFAULT_FLAKY_FLIP_RATE",
     "DEFAULT_MIN_GROWTH",
+    "DEFAULT_MIN_N",
+    "DEFAULT_MIN_RUNS",
     "DEFAULT_QUEUED_THRESHOLD",
     "DEFAULT_RUNNING_THRESHOLD",
     "DEFAULT_SKEW_TOLERANCE_SECONDS",
@@ -127,7 +143,10 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "DEFAULT_TREND_PERIOD",
     "FAILURE_STATUSES",
+    "FLAKY_COLUMNS",
     "LATENCY_STATS",
+    "MATERIAL_SECONDS",
+    "MATERIAL_SHARE",
     "MAX_BUCKETS",
     "MAX_FIRINGS",
     "MAX_SIGNATURE_CHARS",
@@ -137,6 +156,8 @@ __all__ = [
     "TIMING_COLUMNS",
     "UNCATEGORIZED",
     "UNKNOWN",
+    "censored_latency",
+    "changes",
     "credit_summary",
     "expected_firings",
     "failed_deliveries",
@@ -144,6 +165,8 @@ __all__ = [
     "failure_signature",
     "failure_signatures",
     "failure_trends",
+    "flaky_workflows",
+    "km_quantiles",
     "latency_summary",
     "require_columns",
     "runs_in_flight",
@@ -158,6 +181,8 @@ __all__ = [
     "trigger_mix",
     "webhook_delivery",
     "webhook_failure_signatures",
+    "wilson_interval",
+    "wilson_intervals",
     "with_timings",
     "workflow_signatures",
 ]
