@@ -289,8 +289,9 @@ def test_markdown_with_images_beside_it(report: Any, tmp_path: Path) -> None:
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; more \\| pipe \\`tick\\`" in text
     assert "\u202e" not in text and "\x1b" not in text
     assert not any(secret in text for secret in SECRETS)
+    # Wilson 95% for 2 of 5, by hand: centre 0.4434, half-width 0.3258.
     assert ("| Success rate | 40.0% | 66.7% | ▼ -26.7 pp (worse) | completed / finished, "
-            "n = 5 finished runs |") in text
+            "n = 5 finished runs; 95% CI 11.8% – 76.9% (Wilson) |") in text
 
 
 def test_text_escaping_helpers() -> None:

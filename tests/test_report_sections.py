@@ -47,8 +47,8 @@ def _sections(report: Any) -> list[Section]:
 
 def test_the_sections_in_reading_order(report: Any) -> None:
     assert [s.key for s in _sections(report)] == [
-        "period", "thresholds", "headline", "workflows", "failures", "signatures", "credits",
-        "webhooks", "plots", "stuck", "provenance"]
+        "period", "thresholds", "headline", "changes", "workflows", "flaky", "failures",
+        "signatures", "credits", "webhooks", "plots", "stuck", "provenance"]
 
 
 def test_every_text_of_every_section_reaches_html(report: Any) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis, plots
+from .changes import CHANGE_INPUT_COLUMNS, change_figures
 from .diagnostics import DIAGNOSTIC_COLUMNS, Diagnostics, diagnose, signature_records
 from .figures import PlotImage, render_images
 from .period import Period, Periods, check_tz, complete_since, resolve_period, when
@@ -33,7 +34,7 @@ DEFAULT_TITLE = "Skyvern runs report"
 REPORT_COLUMNS = ("workflow_run_id", "workflow_permanent_id", "workflow_title", "status",
                   "trigger_type", "primary_failure_category", "failure_reason", "created_at",
                   "queued_at", "started_at", "finished_at")
-OPTIONAL_COLUMNS = ("next_attempt_at", *DIAGNOSTIC_COLUMNS)
+OPTIONAL_COLUMNS = ("next_attempt_at", *DIAGNOSTIC_COLUMNS, *CHANGE_INPUT_COLUMNS)
 
 
 @dataclass
@@ -183,6 +184,7 @@ def build_report(df: pd.DataFrame, *, since: Any = None, until: Any = None, tz: 
     doc = _summary_doc(figures, previous_figures, periods, trends, len(stuck),
                        tz=tz_name, generated_at=generated.isoformat())
     diagnostics = diagnose(df, runs, periods.period)
+    doc.update(change_figures(df, runs, periods, figures, now_ts))
     doc.update(failure_signatures=signature_records(diagnostics.signatures),
                credits=diagnostics.credits, webhooks=diagnostics.webhooks,
                source=source, fetch=fetch)

@@ -18,7 +18,7 @@ from .. import analysis
 from .period import Period
 
 __all__ = ["DIAGNOSTIC_COLUMNS", "MAX_FAILED_DELIVERIES", "Diagnostics", "diagnose",
-           "signature_records"]
+           "plain_records", "signature_records"]
 
 #: Columns these figures read when the frame has them.
 DIAGNOSTIC_COLUMNS = ("credits_used", "cached_credits_used", "webhook_failure_reason")
@@ -35,7 +35,7 @@ class Diagnostics:
     failed_deliveries: pd.DataFrame = field(repr=False)
 
 
-def _plain(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain JSON values: timestamps as ISO text, NA as None, lists as lists."""
     rows = []
     for record in frame.to_dict("records"):
@@ -66,9 +66,9 @@ def _webhooks(runs: pd.DataFrame) -> tuple[dict[str, Any] | None, pd.DataFrame]:
         return None, failed
     delivered = int(by_workflow["delivered"].sum())
     doc = {"recorded": recorded, "delivered": delivered, "failed": recorded - delivered,
-           "delivery_rate": delivered / recorded, "by_workflow": _plain(by_workflow),
-           "failures_by_signature": _plain(analysis.webhook_failure_signatures(runs)),
-           "failed_deliveries": _plain(failed.head(MAX_FAILED_DELIVERIES))}
+           "delivery_rate": delivered / recorded, "by_workflow": plain_records(by_workflow),
+           "failures_by_signature": plain_records(analysis.webhook_failure_signatures(runs)),
+           "failed_deliveries": plain_records(failed.head(MAX_FAILED_DELIVERIES))}
     return doc, failed
 
 
@@ -97,4 +97,4 @@ def diagnose(df: pd.DataFrame, runs: pd.DataFrame, period: Period) -> Diagnostic
 
 def signature_records(signatures: pd.DataFrame) -> list[dict[str, Any]]:
     """The summary's ``failure_signatures``: one plain object per signature."""
-    return _plain(signatures)
+    return plain_records(signatures)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import analysis
 from .build import Report
+from .change_sections import changes_section, flaky_section
 from .diagnostic_sections import credits_section, signatures_section, webhooks_section
 from .model import (
     Alert,
@@ -96,6 +97,20 @@ def _latency_detail(stats: dict[str, Any], waiting: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+def _censored(summary: dict[str, Any], metric: str) -> tuple[str, ...]:
+    """The p90 counting runs still waiting, when it differs materially from the finished one."""
+    row = (summary.get("censored_latency") or {}).get(metric) or {}
+    if not row.get("p90_differs"):
+        return ()
+    value = row.get("p90")
+    shown = fmt_seconds(value) if value is not None else "beyond every finished run"
+    return (f"counting the {fmt_int(row.get('n_censored'))} still waiting: p90 {shown}",)
+
+
+def _interval(ci: Any) -> tuple[str, ...]:
+    return (f"95% CI {fmt_pct(ci[0])} – {fmt_pct(ci[1])} (Wilson)",) if ci else ()
+
+
 def _headline(report: Report) -> Section:
     s, p = report.summary, report.previous_summary
     covered = p is not None
@@ -113,11 +128,12 @@ def _headline(report: Report) -> Section:
         fact("Runs", "count", ("runs",), fmt_int,
              (f"created in the period; {fmt_int(s['failed_runs'])} failed",)),
         fact("Success rate", "rate", ("success_rate",), fmt_pct,
-             (f"completed / finished, n = {fmt_int(s['success_rate_n'])} finished runs",)),
+             (f"completed / finished, n = {fmt_int(s['success_rate_n'])} finished runs",
+              *_interval(s.get("success_rate_ci")))),
         fact("Queue latency p90", "latency", ("queue_seconds", "p90"), fmt_seconds,
-             _latency_detail(queue, "still queued")),
+             (*_latency_detail(queue, "still queued"), *_censored(s, "queue_seconds"))),
         fact("Duration p90", "latency", ("duration_seconds", "p90"), fmt_seconds,
-             _latency_detail(duration, "still running")),
+             (*_latency_detail(duration, "still running"), *_censored(s, "duration_seconds"))),
         fact("Queue latency p50", "latency", ("queue_seconds", "p50"), fmt_seconds,
              (f"n = {fmt_int(queue['n'])} runs",)),
         fact("Duration p50", "latency", ("duration_seconds", "p50"), fmt_seconds,
@@ -243,9 +259,11 @@ def document(report: Report) -> Document:
         >>> from runlytics.frame import empty_frame
         >>> built = build_report(empty_frame(), since="2026-01-01", until="2026-01-08")
         >>> " ".join(s.key for s in document(built).sections)
-        'period headline workflows failures signatures credits webhooks plots stuck provenance'
+        'period headline changes workflows flaky failures signatures credits webhooks plots stuck \
+provenance'
     """
-    parts = [_header(report), _thresholds(report), _headline(report), _workflows(report),
-             _failures(report), signatures_section(report), credits_section(report),
+    parts = [_header(report), _thresholds(report), _headline(report), changes_section(report),
+             _workflows(report), flaky_section(report), _failures(report),
+             signatures_section(report), credits_section(report),
              webhooks_section(report), _plots(report), _stuck(report), provenance(report)]
     return Document(report.title, tuple(part for part in parts if part is not None))
