@@ -42,7 +42,7 @@ def open_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
 
 def post_alert(client: httpx.Client, target: Target, body: dict[str, Any], *,
                retry: RetryPolicy = DEFAULT_NOTIFY_RETRY,
-               sleep: Callable[[float], Any] = time.sleep) -> int:
+               sleep: Callable[[float], Any] | None = None) -> int:
     """POST ``body`` as JSON to ``target``; return the HTTP status of the answer that took it.
 
     Args:
@@ -50,7 +50,7 @@ def post_alert(client: httpx.Client, target: Target, body: dict[str, Any], *,
         target: where to post.
         body: the JSON body (:func:`~runlytics.notify.slack.slack_body`, ...).
         retry: attempts and backoff.
-        sleep: how to wait between attempts (tests pass a recorder).
+        sleep: how to wait between attempts (default ``time.sleep``).
 
     Raises:
         NotifyError: a 3xx/4xx answer, or every attempt failed; the message
@@ -87,7 +87,7 @@ def post_alert(client: httpx.Client, target: Target, body: dict[str, Any], *,
         if attempt == retry.max_attempts or waited + delay > retry.max_total_wait_seconds:
             break
         log.debug("alert to %s: %s; retrying in %.1f s", target, reason, delay)
-        sleep(delay)
+        (sleep or time.sleep)(delay)
         waited += delay
     raise NotifyError(f"{target}: could not deliver the alert after {attempt} attempt"
                       f"{'s' if attempt != 1 else ''} ({reason}); try again later")

@@ -19,7 +19,7 @@ __all__ = ["MAX_BREACHES", "MAX_CHANGES", "Alert", "alert_key", "build_alert"]
 
 MAX_BREACHES = 5
 MAX_CHANGES = 3
-TITLE_LIMIT = 60
+TITLE_LIMIT = 80
 STATES = ("breach", "resolved", "ok")
 
 
