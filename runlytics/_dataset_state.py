@@ -20,7 +20,7 @@ import pandas as pd
 from ._version import __version__
 from .errors import StoreError
 
-__all__ = ["STATE_FILE", "DatasetState", "read_state", "write_state"]
+__all__ = ["STATE_FILE", "DatasetState", "read_state", "write_atomic", "write_state"]
 
 STATE_FILE = "_runlytics_state.json"
 STATE_FORMAT = 1
@@ -129,18 +129,28 @@ def read_state(root: Path) -> DatasetState | None:
 def write_state(root: Path, state: DatasetState) -> Path:
     """Write the state file atomically, flushed to disk; return its path."""
     path = root / STATE_FILE
-    fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", suffix=".tmp", dir=root)
+    try:
+        return write_atomic(path, state.to_json())
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file, fsynced, then renamed over it.
+
+    A reader sees the old file or the new one, never half of one, even after
+    a crash. Raises ``OSError`` (the temporary file is removed).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(state.to_json())
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-        _fsync_dir(root)
-    except BaseException as exc:
+        _fsync_dir(path.parent)
+    except BaseException:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
     return path
 

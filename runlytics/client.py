@@ -38,7 +38,11 @@ __all__ = [
     "Page",
     "RetryPolicy",
     "RunsClient",
+    "default_retry",
+    "mask_in_logs",
     "resolve_base_url",
+    "retry_after_seconds",
+    "url_policy_problem",
 ]
 
 DEFAULT_BASE_URL = "https://api.skyvern.com"
@@ -106,14 +110,45 @@ def resolve_base_url(base_url: str | None, *, allow_insecure: bool = False) -> s
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise UsageError(f"base URL {url!r} is not a URL: {exc}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    problem = url_policy_problem(parsed, allow_insecure=allow_insecure)
+    if problem == "not-http":
         raise UsageError(f"base URL {safe_url(url)!r} must start with https:// (or http:// "
                          "for a server on this machine)")
-    if parsed.scheme == "http" and not allow_insecure and not _is_loopback(parsed.host):
+    if problem == "plain-http":
         raise UsageError(f"base URL {safe_url(url)!r} is plain http to another host: the API "
                          "key would cross the network unencrypted; use https:// or pass "
                          "allow_insecure=True (--allow-insecure)")
     return url
+
+
+def url_policy_problem(url: httpx.URL, *, allow_insecure: bool = False) -> str | None:
+    """Why ``url`` may not carry a secret: ``None`` when it is fine.
+
+    A secret (an API key, a webhook's token) travels only over ``https://``,
+    or plain ``http://`` to this machine (``localhost``, ``127.0.0.1``, ``::1``).
+
+    Returns:
+        ``None``, ``"not-http"`` (not an absolute http(s) URL) or
+        ``"plain-http"`` (http to another host, without ``allow_insecure``).
+
+    Example:
+        >>> url_policy_problem(httpx.URL("http://127.0.0.1:8000/hook"))
+        >>> url_policy_problem(httpx.URL("http://example.com/hook"))
+        'plain-http'
+        >>> url_policy_problem(httpx.URL("ftp://example.com/"))
+        'not-http'
+    """
+    if url.scheme not in ("http", "https") or not url.host:
+        return "not-http"
+    if url.scheme == "http" and not allow_insecure and not _is_loopback(url.host):
+        return "plain-http"
+    return None
+
+
+def default_retry() -> RetryPolicy:
+    """The retry policy when none is given (``RUNLYTICS_RETRY_BASE_SECONDS`` shortens it)."""
+    base = _env_seconds(RETRY_BASE_ENV)
+    return RetryPolicy() if base is None else RetryPolicy(base_seconds=base, cap_seconds=base * 8)
 
 
 def _env_seconds(name: str) -> float | None:
@@ -172,9 +207,7 @@ class RunsClient:
             if parsed.userinfo else httpx.USE_CLIENT_DEFAULT
         if parsed.userinfo:
             self.base_url = str(parsed.copy_with(username=None, password=None)).rstrip("/")
-        base = _env_seconds(RETRY_BASE_ENV)
-        self.retry = retry or (RetryPolicy() if base is None else
-                               RetryPolicy(base_seconds=base, cap_seconds=base * 8))
+        self.retry = retry or default_retry()
         self._owns_client = client is None
         self._http = client or httpx.Client(
             transport=transport,
@@ -279,7 +312,7 @@ class RunsClient:
         shown = safe_url(url)
         error = APIError.from_response(response, url=shown, secret=self._key)
         if response.status_code in RETRY_STATUSES:
-            return error, _retry_after(response.headers.get("retry-after"))
+            return error, retry_after_seconds(response.headers.get("retry-after"))
         if 300 <= response.status_code < 400:
             location = _scrub(safe_url(response.headers.get("location", "(none)")), self._key)
             raise RequestError(response.status_code, shown,
@@ -315,6 +348,16 @@ for _name in ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2
     logging.getLogger(_name).addFilter(_LOG_MASK)
 
 
+def mask_in_logs(secret: str) -> None:
+    """Mask ``secret`` (a key, a webhook URL's token) as ``***`` in httpx's and httpcore's logs.
+
+    Example:
+        >>> mask_in_logs("/services/T0/B0/s3cret")
+    """
+    if secret:
+        _LOG_MASK.secrets.add(secret)
+
+
 def _final_error(failure: Exception, attempts: int, shown: str) -> Exception:
     if isinstance(failure, APIError):
         return failure
@@ -336,7 +379,7 @@ def _scrub(text: str, key: str) -> str:
     return text.replace(key, "***") if key else text
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     """``Retry-After`` in seconds, from delta-seconds or an HTTP date."""
     if not value:
         return None

@@ -12,6 +12,7 @@
     ├── TransportError                         connection, timeout, truncated body (after retries)
     ├── SchemaError(ValueError)                a run or page that does not fit the schema
     ├── StoreError                             a Parquet file or dataset we cannot read or write
+    ├── NotifyError                            an alert no target took, after every retry
     └── UsageError(ValueError)                 a bad option value (dates, page size, ...)
 
 Every message says what happened and what to do next. No message ever holds
@@ -39,6 +40,7 @@ __all__ = [
     "APIError",
     "AuthError",
     "NotFoundError",
+    "NotifyError",
     "RateLimitError",
     "RequestError",
     "RunlyticsError",
@@ -60,6 +62,18 @@ class UsageError(RunlyticsError, ValueError):
 
 class StoreError(RunlyticsError):
     """A Parquet file or dataset that cannot be read or written."""
+
+
+class NotifyError(RunlyticsError):
+    """An alert that could not be delivered, after every retry.
+
+    The message names the target by kind and host only: a webhook URL carries
+    its token. ``results`` holds what happened at every target, delivered or not.
+    """
+
+    def __init__(self, message: str, *, results: Any = ()) -> None:
+        super().__init__(message)
+        self.results = list(results)
 
 
 class TransportError(RunlyticsError):

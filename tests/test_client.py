@@ -24,7 +24,7 @@ from runlytics import (
     fetch_frame,
     iter_pages,
 )
-from runlytics.client import RunsClient, _retry_after, resolve_base_url
+from runlytics.client import RunsClient, resolve_base_url, retry_after_seconds
 from runlytics.fetch import query_and_client
 from runlytics.frame import table_to_frame
 
@@ -226,10 +226,10 @@ def test_retry_after_pauses_every_request():
 
 
 def test_retry_after_accepts_seconds_and_http_dates():
-    assert _retry_after("7") == 7.0
-    assert _retry_after(None) is None and _retry_after("soon") is None
+    assert retry_after_seconds("7") == 7.0
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
     future = email.utils.formatdate(time.time() + 30, usegmt=True)
-    assert 25 < _retry_after(future) <= 30
+    assert 25 < retry_after_seconds(future) <= 30
 
 
 def test_redirects_are_not_followed():

@@ -35,7 +35,8 @@ def test_the_tree_is_the_one_drawn_in_the_docstring():
         "AuthError": ["APIError"], "NotFoundError": ["APIError"], "RequestError": ["APIError"],
         "RateLimitError": ["APIError"], "ServerError": ["APIError"],
         "TransportError": ["RunlyticsError"], "SchemaError": ["RunlyticsError", "ValueError"],
-        "StoreError": ["RunlyticsError"], "UsageError": ["RunlyticsError", "ValueError"]}
+        "StoreError": ["RunlyticsError"], "UsageError": ["RunlyticsError", "ValueError"],
+        "NotifyError": ["RunlyticsError"]}
 
 
 KEY_HINT = "(check SKYVERN_API_KEY or --api-key)"
