@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from .options import EXIT_OK, EXIT_THRESHOLD, check_writable, fetch_objects, say
+from .options import EXIT_NOTIFY, EXIT_OK, EXIT_THRESHOLD, check_writable, fetch_objects, say
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -80,6 +80,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ..fetch import FetchReport
     from ..inputs import fetch_for_report, load_runs
+    from ..notify import parse_target
     from ..report import (
         FORMATS,
         build_report,
@@ -90,6 +91,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         write_report,
     )
 
+    targets = [parse_target(target) for target in args.notify or []]  # before fetching
     thresholds = [parse_threshold(expr) for expr in args.fail_on or []]
     check_threshold_keys(thresholds)  # before any fetching: a typo costs nothing
     tz = check_tz(args.tz)
@@ -116,7 +118,27 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"runlytics: threshold not checked: {result.describe()}", file=sys.stderr)
     for result in report.breached:
         print(f"runlytics: threshold broke: {result.describe()}", file=sys.stderr)
+    if targets and not _notify(args, report.summary, targets):
+        return EXIT_NOTIFY
     return EXIT_THRESHOLD if report.breached else EXIT_OK
+
+
+def _notify(args: argparse.Namespace, summary: dict[str, Any], targets: list[Any]) -> bool:
+    """Post the alert to every --notify target; False when one could not be reached.
+
+    Suppression is measured on the wall clock (not the data's fetch time).
+    """
+    from ..notify import NotifyError, notify
+
+    try:
+        results = notify(summary, targets, on=args.notify_on, state_path=args.alert_state,
+                         renotify_after=args.renotify_after, report_url=args.report_url)
+    except NotifyError as exc:
+        print(f"runlytics: notification failed: {exc}", file=sys.stderr)
+        return False
+    for result in results:
+        say(args, f"notify {result.target}: {result.action}")
+    return True
 
 
 def headline(summary: dict[str, Any]) -> str:

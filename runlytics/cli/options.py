@@ -12,6 +12,8 @@ from typing import Any
 from ..errors import UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_THRESHOLD, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+#: A --notify target could not be reached (the report is written anyway).
+EXIT_NOTIFY = 4
 
 
 class Parser(argparse.ArgumentParser):

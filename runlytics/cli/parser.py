@@ -119,6 +119,21 @@ def _add_report_command(sub: Any) -> None:
     rep.add_argument("--tz", default="UTC", metavar="ZONE",
                      help="time zone for dates, daily buckets and plot axes, e.g. "
                      "Europe/Paris (default UTC; the JSON stays in UTC)")
+    rep.add_argument("--notify", action="append", metavar="TARGET",
+                     help="post the alert to TARGET: slack:URL (incoming webhook), teams:URL "
+                     "(Workflows webhook), json:URL, or a bare https://hooks.slack.com/... URL; "
+                     "repeatable. Exit 4 when a target cannot be reached (report written)")
+    rep.add_argument("--notify-on", choices=("breach", "always", "change"), default="breach",
+                     help="breach (default): a threshold broke or a significant change was "
+                     "found; always: every report (to test a target); change: only when "
+                     "what broke differs from the last post")
+    rep.add_argument("--alert-state", metavar="FILE",
+                     help="remember what was posted: the same breach is not posted again "
+                     "within --renotify-after, and a cleared one gets one 'resolved' message")
+    rep.add_argument("--renotify-after", default="6h", metavar="SPAN",
+                     help="post the same breach again after SPAN (default 6h)")
+    rep.add_argument("--report-url", metavar="URL",
+                     help="where the HTML report is served; the message links to it")
     rep.add_argument("--fail-on", action="append", metavar="EXPR",
                      help="exit 3 when EXPR holds: KEY OP NUMBER over the JSON summary, OP "
                      "one of > >= < <= == !=, e.g. 'queue_seconds.p90>120', "
