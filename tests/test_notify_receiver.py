@@ -248,3 +248,15 @@ def test_two_reports_sharing_one_state_file_post_the_breach_once(receiver, tmp_p
     assert list(json.loads((tmp_path / "shared.json").read_text())["targets"].values()) == [
         {"key": "change:wpid_a:success_rate|threshold:success_rate<0.9",
          "sent_at": "2026-01-15T10:00:00+00:00"}]
+
+
+def test_an_organisation_wide_change_is_named_so():
+    from runlytics.notify import build_alert
+    from runlytics.notify.slack import render_text, slack_body
+
+    data = summary(breached=False)
+    data["changes"] = [{"workflow_permanent_id": None, "workflow_title": None,
+                        "metric": "runs", "previous": 10, "current": 40, "p_value": 0.001,
+                        "significant": True, "n_previous": 10, "n_current": 40}]
+    text = render_text(slack_body(build_alert(data, state="breach")))
+    assert "Whole organisation: runs 10 → 40 (n=10/40, p=0.001)" in text

@@ -197,8 +197,11 @@ def _threshold_line(threshold: dict[str, Any]) -> str:
 
 
 def _change_line(change: dict[str, Any]) -> str:
-    title = clean(change.get("workflow_title") or change.get("workflow_permanent_id"),
-                  TITLE_LIMIT)
+    if change.get("workflow_permanent_id") is None:  # the organisation's own row
+        title = "Whole organisation"
+    else:
+        title = clean(change.get("workflow_title") or change.get("workflow_permanent_id"),
+                      TITLE_LIMIT)
     p_value = change.get("p_value")
     p_text = f", p={p_value:.2g}" if isinstance(p_value, int | float) else ""
     return (f"{title}: {clean(change.get('metric'), 40)} {_number(change.get('previous'))} → "
